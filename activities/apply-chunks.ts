@@ -1,0 +1,42 @@
+import { Context } from '@temporalio/activity';
+import type { ChunkSlice } from '../domain/chunking';
+import { identityFieldOf, type DestinationSpec } from '../domain/spec/schema';
+import { applySlice, type ApplyResult } from '../runner/apply';
+import { openDestination, using } from '../runner/connect';
+import { asStep } from './failure';
+import type { ActivityDeps } from './deps';
+
+/** Input of {@link makeApplyChunks}: which run, which destination, which chunks. No rows. */
+export interface ApplyChunksInput {
+  sync: string;
+  runId: string;
+  primaryKey: string | string[];
+  destination: DestinationSpec;
+  slice: ChunkSlice;
+}
+
+/**
+ * The apply step for one slice of chunks. Heartbeats carry the last chunk written, so the UI
+ * shows progress; a retry skips chunks already acknowledged.
+ */
+export function makeApplyChunks(deps: ActivityDeps) {
+  return async function applyChunks(input: ApplyChunksInput): Promise<ApplyResult> {
+    const ctx = Context.current();
+    const dest = input.destination;
+    return asStep({ sync: input.sync, step: 'apply', destination: dest.name }, async () => {
+      const destination = openDestination(dest, deps.connectorContext);
+      return using(destination, async (d) => {
+        if (ctx.info.attempt === 1 && input.slice.from === 0) await d.check(dest.object);
+        return applySlice({
+          runId: input.runId,
+          dest,
+          idField: identityFieldOf(input.primaryKey, dest) as string,
+          slice: input.slice,
+          store: deps.store,
+          destination: d,
+          onChunk: ({ chunk, outcomes }) => ctx.heartbeat({ chunk, ...outcomes }),
+        });
+      });
+    });
+  };
+}

@@ -1,0 +1,21 @@
+import type { DestinationConnector, SourceConnector } from './types';
+import { duckdbSource } from './sources/duckdb';
+import { postgresSource } from './sources/postgres';
+import { postgresDestination } from './destinations/postgres';
+import { webhookDestination } from './destinations/webhook';
+import { fileDestination } from './destinations/file';
+
+/**
+ * Every connector ebb ships, by kind. Adding a connector: copy a folder, pass the
+ * conformance suite, add it here.
+ */
+export const sourceConnectors: Record<string, SourceConnector<never>> = {
+  duckdb: duckdbSource as SourceConnector<never>,
+  postgres: postgresSource as SourceConnector<never>,
+};
+
+export const destinationConnectors: Record<string, DestinationConnector<never>> = {
+  postgres: postgresDestination as DestinationConnector<never>,
+  webhook: webhookDestination as DestinationConnector<never>,
+  file: fileDestination as DestinationConnector<never>,
+};

@@ -1,0 +1,140 @@
+/**
+ * The connector contracts. A source streams rows; a destination writes batches and says,
+ * row by row, what happened. Connectors know one vendor's API and nothing about runs,
+ * snapshots or Temporal: those live in activities/ and state/.
+ */
+import type { z } from 'zod';
+import type { Model, SyncMode } from '../domain/spec/schema';
+
+/** One row of a model, as the source returns it: column name to JS value. */
+export type Row = Record<string, unknown>;
+
+/** A model column and its type as the source reports it (engine-specific type name). */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/** Resolves secret references and gives connectors what they need from the runtime. */
+export interface ConnectorContext {
+  /** Reads a `{ env }` / `{ file }` secret reference. Throws a config error naming `path` when it cannot. */
+  resolveSecret(ref: unknown, path: string): Promise<string>;
+  /** Base directory for relative paths in connector config (the spec's directory, or cwd). */
+  baseDir: string;
+}
+
+/** What to read. Sources wrap the model and never change its meaning. */
+export interface ReadRequest {
+  model: Model;
+  /**
+   * Watermark mode: only rows whose `column` is `>=` the bound. `value` is a number for
+   * numeric columns or an ISO-8601 string for timestamps.
+   */
+  since?: { column: string; value: number | string };
+  /** Preferred rows per yielded batch (a hint). */
+  batchSize?: number;
+}
+
+/** A live source connection. */
+export interface Source {
+  /** Proves the connection works and the model can be read. Throws auth, config or transient errors. */
+  check(model: Model): Promise<void>;
+  /** The model's columns and types, without reading its rows. */
+  columns(model: Model): Promise<ColumnInfo[]>;
+  /**
+   * Streams the model in batches from one consistent snapshot. Memory stays bounded by the
+   * batch size whatever the model's size.
+   */
+  read(request: ReadRequest): AsyncIterable<Row[]>;
+  /** Releases connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A source connector's definition: `connectors/sources/<kind>/index.ts` exports one. */
+export interface SourceConnector<C = unknown> {
+  kind: string;
+  /** Validates `source.connection`. Secret fields are `secretRefSchema`. */
+  configSchema: z.ZodType<C>;
+  create(config: C, ctx: ConnectorContext): Source;
+}
+
+/** The operation a destination is asked to perform on one record. */
+export type WriteOp = 'upsert' | 'update' | 'insert' | 'delete';
+
+/** One record to write. `fields` are the mapped destination fields (only the identity field for deletes). */
+export interface RecordWrite {
+  /** Dense sequence number of this change within its run and destination. */
+  seq: number;
+  /** The model's primary key, as a string (composite keys are JSON arrays). */
+  key: string;
+  op: WriteOp;
+  fields: Record<string, unknown>;
+}
+
+/** A batch of writes. Every record in `records` has a distinct `key`. */
+export interface WriteBatch {
+  /** The destination object: table, endpoint path, audience. */
+  object: string;
+  /** The field that identifies a record in the destination. */
+  idField: string;
+  records: RecordWrite[];
+  /** Stable across retries of the same chunk: `${runId}:${destination}:${firstSeq}`. */
+  idempotencyKey: string;
+}
+
+/** What happened to one record. Row-level problems are returned, never thrown. */
+export type RowResult =
+  | { seq: number; status: 'ok' }
+  | { seq: number; status: 'rejected'; reason: string }
+  | { seq: number; status: 'retryable'; reason: string };
+
+/** The outcome of one batch: a result for every record, plus a hint to slow down. */
+export interface WriteResult {
+  results: RowResult[];
+  /** The destination asked us to wait this long before the next call. */
+  retryAfterMs?: number;
+}
+
+/** A destination field as `describe()` reports it. */
+export interface FieldInfo {
+  name: string;
+  type: string;
+  /** Can identify a record (primary key, unique, external id). */
+  identifier?: boolean;
+  required?: boolean;
+}
+
+/** What the destination object looks like. */
+export interface ObjectDescription {
+  object: string;
+  fields: FieldInfo[];
+}
+
+/** A live destination connection. */
+export interface Destination {
+  /** Proves the connection works and `object` exists and is writable. */
+  check(object: string): Promise<void>;
+  /** The object's fields and identifiers. */
+  describe(object: string): Promise<ObjectDescription>;
+  /**
+   * Writes a batch. Returns one result per record. Throws only when the whole batch failed
+   * (auth, config, rate limit, network), with an {@link EbbError} of the right kind.
+   * Must be idempotent: the same batch written twice leaves the same state.
+   */
+  write(batch: WriteBatch): Promise<WriteResult>;
+  /**
+   * Optional: called once per run after every chunk was acknowledged and before commit
+   * (e.g. the file export assembles its parts here). Must be idempotent.
+   */
+  finalize?(run: { runId: string; object: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A destination connector's definition: `connectors/destinations/<kind>/index.ts` exports one. */
+export interface DestinationConnector<C = unknown> {
+  kind: string;
+  configSchema: z.ZodType<C>;
+  /** Sync modes this destination supports. `mirror` needs `delete`. */
+  modes: readonly SyncMode[];
+  create(config: C, ctx: ConnectorContext): Destination;
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileMapping, mappedColumns } from './mapping';
+
+describe('compileMapping', () => {
+  it('copies columns, sets static values, fills templates and coalesces', () => {
+    const map = compileMapping({
+      email: 'email',
+      source: { value: 'ebb' },
+      full_name: { template: '{first_name} {last_name}', transform: ['trim'] },
+      phone: { coalesce: ['mobile', 'landline'] },
+    });
+    assert.deepEqual(map({ email: 'a@x.io', first_name: 'Ada', last_name: 'Lovelace', mobile: null, landline: '+441' }), {
+      email: 'a@x.io',
+      full_name: 'Ada Lovelace',
+      phone: '+441',
+      source: 'ebb',
+    });
+  });
+
+  it('applies transforms in order and keeps nulls null', () => {
+    const map = compileMapping({ e: { column: 'email', transform: ['trim', 'lowercase', 'sha256'] }, n: { column: 'x', transform: ['number'] } });
+    const out = map({ email: '  Foo@Example.COM ', x: '42' });
+    // sha256("foo@example.com"), the normalised form ad platforms match on
+    assert.equal(out.e, '321ba197033e81286fedb719d60d4ed5cecaed170733cb4a92013811afc0e3b6');
+    assert.equal(out.n, 42);
+    assert.deepEqual(map({ email: null, x: null }), { e: null, n: null });
+  });
+
+  it('emits fields in a stable order whatever the mapping order', () => {
+    const a = compileMapping({ b: 'x', a: 'y' })({ x: 1, y: 2 });
+    assert.deepEqual(Object.keys(a), ['a', 'b']);
+  });
+
+  it('turns Dates and bigints into JSON values', () => {
+    const out = compileMapping({ t: 't', n: 'n' })({ t: new Date('2026-01-02T03:04:05Z'), n: 10n });
+    assert.deepEqual(out, { n: 10, t: '2026-01-02T03:04:05.000Z' });
+  });
+
+  it('lists the columns a mapping reads', () => {
+    assert.deepEqual(
+      mappedColumns({ a: 'c1', b: { column: 'c2' }, c: { coalesce: ['c3', 'c4'] }, d: { template: '{c5}-{c1}' }, e: { value: 1 } }).sort(),
+      ['c1', 'c2', 'c3', 'c4', 'c5'],
+    );
+  });
+});

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { FieldMapping, TransformName } from './spec/schema';
+
+/** A row's mapped destination fields. */
+export type MappedFields = Record<string, unknown>;
+
+/** A compiled mapping: call it on each source row. */
+export type RowMapper = (row: Record<string, unknown>) => MappedFields;
+
+/**
+ * Compiles a destination's field mappings once, so the per-row path is a tight loop with no
+ * re-parsing. Pure: the same row always maps to the same fields.
+ */
+export function compileMapping(mapping: Record<string, FieldMapping>): RowMapper {
+  const fields = Object.entries(mapping)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([field, m]) => [field, compileField(m)] as const);
+  return (row) => {
+    const out: MappedFields = {};
+    for (const [field, get] of fields) out[field] = get(row);
+    return out;
+  };
+}
+
+/** The model columns a mapping reads (for drift checks and for validating against the model). */
+export function mappedColumns(mapping: Record<string, FieldMapping>): string[] {
+  const cols = new Set<string>();
+  for (const m of Object.values(mapping)) {
+    if (typeof m === 'string') cols.add(m);
+    else if ('column' in m) cols.add(m.column);
+    else if ('coalesce' in m) m.coalesce.forEach((c) => cols.add(c));
+    else if ('template' in m) templateColumns(m.template).forEach((c) => cols.add(c));
+  }
+  return [...cols];
+}
+
+type Getter = (row: Record<string, unknown>) => unknown;
+
+function compileField(m: FieldMapping): Getter {
+  if (typeof m === 'string') return (row) => normalize(row[m]);
+  if ('value' in m) return () => m.value;
+  const t = compileTransforms(m.transform ?? []);
+  if ('column' in m) {
+    const c = m.column;
+    return (row) => t(normalize(row[c]));
+  }
+  if ('coalesce' in m) {
+    const cols = m.coalesce;
+    return (row) => {
+      for (const c of cols) {
+        const v = row[c];
+        if (v !== null && v !== undefined && v !== '') return t(normalize(v));
+      }
+      return t(null);
+    };
+  }
+  const parts = m.template.split(/(\{[^}]+\})/).filter((p) => p !== '');
+  return (row) =>
+    t(parts.map((p) => (p.startsWith('{') && p.endsWith('}') ? stringOrEmpty(row[p.slice(1, -1).trim()]) : p)).join(''));
+}
+
+function templateColumns(template: string): string[] {
+  return [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1].trim());
+}
+
+/** Sources may hand over `undefined` for SQL NULL or Dates; destinations get JSON values. */
+function normalize(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  return v;
+}
+
+function stringOrEmpty(v: unknown): string {
+  return v === null || v === undefined ? '' : String(normalize(v));
+}
+
+const transformFns: Record<TransformName, (v: unknown) => unknown> = {
+  trim: (v) => (typeof v === 'string' ? v.trim() : v),
+  lowercase: (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  uppercase: (v) => (typeof v === 'string' ? v.toUpperCase() : v),
+  string: (v) => (v === null ? null : String(v)),
+  number: (v) => {
+    if (v === null || v === '') return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  },
+  boolean: (v) => {
+    if (v === null) return null;
+    if (typeof v === 'string') return ['true', 't', 'yes', 'y', '1'].includes(v.trim().toLowerCase());
+    return Boolean(v);
+  },
+  iso_timestamp: (v) => {
+    if (v === null || v === '') return null;
+    const d = new Date(v as string | number);
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  },
+  // Destinations that match on hashed identifiers expect lowercase hex SHA-256; nulls stay null.
+  sha256: (v) => (v === null || v === '' ? null : createHash('sha256').update(String(v)).digest('hex')),
+};
+
+function compileTransforms(names: readonly TransformName[]): (v: unknown) => unknown {
+  const fns = names.map((n) => transformFns[n]);
+  if (fns.length === 0) return (v) => v;
+  return (v) => fns.reduce((acc, fn) => fn(acc), v);
+}

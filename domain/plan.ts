@@ -1,0 +1,51 @@
+/**
+ * The plan's shape: plain counts and sizes that cross workflow history. No rows, no keys.
+ */
+
+/** Counts for one destination's change set. */
+export interface DestinationPlan {
+  destination: string;
+  /** Rows new to this destination. */
+  adds: number;
+  /** Rows whose mapped fields changed since the last committed snapshot. */
+  changes: number;
+  /** Rows gone from the model (sent as deletes only in mirror mode). */
+  removes: number;
+  /** Rows read whose mapped fields are unchanged: not sent. */
+  unchanged: number;
+  /** Rows sharing a primary key with another row: reported, never sent. */
+  duplicates: number;
+  /** Staged changes to send: seq 1..total. */
+  total: number;
+  /** Rows per chunk (the destination's batch size). */
+  chunkSize: number;
+  /** Number of chunks. */
+  chunks: number;
+}
+
+/** The result of the plan step. */
+export interface RunPlan {
+  runId: string;
+  /** Rows the source returned. */
+  rowsRead: number;
+  /** Rows with a null primary key: reported, never sent. */
+  nullKeys: number;
+  /** Highest cursor seen (watermark mode), as a number. */
+  watermarkHigh?: number;
+  destinations: DestinationPlan[];
+}
+
+/** Row outcome counts for one destination. */
+export interface OutcomeCounts {
+  ok: number;
+  rejected: number;
+  retryable: number;
+}
+
+/** Adds two outcome counts. */
+export function addOutcomes(a: OutcomeCounts, b: OutcomeCounts): OutcomeCounts {
+  return { ok: a.ok + b.ok, rejected: a.rejected + b.rejected, retryable: a.retryable + b.retryable };
+}
+
+/** Zero counts. */
+export const NO_OUTCOMES: OutcomeCounts = Object.freeze({ ok: 0, rejected: 0, retryable: 0 });

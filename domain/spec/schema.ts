@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+/**
+ * The sync spec: one YAML file per sync under `syncs/`. This zod schema is the single source
+ * of truth: the TypeScript types are inferred from it and `npm run schema` writes the JSON
+ * Schema editors use for completion (`syncs/sync-spec.schema.json`).
+ *
+ * Connector settings (`connection`) are validated by each connector's own schema: see
+ * `connectors/spec-validation.ts`, which reports their paths in the same way.
+ */
+
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_", starting with a letter');
+
+/** The transforms a mapping can apply, in order, to a value. */
+export const transformNames = ['trim', 'lowercase', 'uppercase', 'string', 'number', 'boolean', 'iso_timestamp', 'sha256'] as const;
+export type TransformName = (typeof transformNames)[number];
+
+const transforms = z.array(z.enum(transformNames)).optional().meta({
+  description: 'Transforms applied in order: trim, lowercase, uppercase, string, number, boolean, iso_timestamp, sha256.',
+});
+
+/** How one destination field gets its value. A bare string is a model column. */
+export const fieldMappingSchema = z.union([
+  z.string().min(1).meta({ description: 'A model column, copied as is.' }),
+  z.strictObject({ column: z.string().min(1), transform: transforms }),
+  z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
+  z.strictObject({ template: z.string().min(1).meta({ description: 'e.g. "{first_name} {last_name}"' }), transform: transforms }),
+  z.strictObject({ coalesce: z.array(z.string().min(1)).min(1), transform: transforms }),
+]);
+export type FieldMapping = z.infer<typeof fieldMappingSchema>;
+
+export const modelSchema = z.union([
+  z.strictObject({ sql: z.string().min(1).meta({ description: 'A SELECT over the warehouse.' }) }),
+  z.strictObject({ table: z.string().min(1).meta({ description: 'A table or view, optionally schema-qualified.' }) }),
+]);
+export type Model = z.infer<typeof modelSchema>;
+
+export const changeDetectionSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('diff').meta({ description: 'Hash the mapped fields of every row and diff against the last committed snapshot. Catches deletes.' }),
+  }),
+  z.strictObject({
+    mode: z.literal('watermark'),
+    column: z.string().min(1).meta({ description: 'A monotonically increasing column, e.g. updated_at.' }),
+    lookback: z
+      .union([z.string().regex(/^\d+(ms|s|m|h|d)$/, 'use a duration like "15m", "2h" or "1d"'), z.number().nonnegative()])
+      .default('0s')
+      .meta({ description: 'Re-read this far behind the committed watermark, for late-arriving rows. A duration for timestamps, a number for numeric columns.' }),
+  }),
+]);
+export type ChangeDetection = z.infer<typeof changeDetectionSchema>;
+
+export const syncModes = ['upsert', 'update', 'insert', 'mirror'] as const;
+export type SyncMode = (typeof syncModes)[number];
+
+export const destinationSpecSchema = z.strictObject({
+  name: identifier.meta({ description: 'Unique within the sync; names the destination in state, logs and the UI.' }),
+  kind: z.string().min(1).meta({ description: 'Connector kind, e.g. postgres, webhook, file.' }),
+  connection: z.record(z.string(), z.unknown()).default({}).meta({ description: "The connector's settings; secrets by reference." }),
+  object: z.string().min(1).meta({ description: 'The destination object: a table, an endpoint path, an audience.' }),
+  mode: z.enum(syncModes).default('upsert').meta({
+    description: 'upsert: add and change; update: change existing only; insert: add only; mirror: upsert and delete rows gone from the model.',
+  }),
+  mapping: z.record(z.string().min(1), fieldMappingSchema).refine((m) => Object.keys(m).length > 0, 'map at least one field'),
+  idField: z.string().min(1).optional().meta({
+    description: 'The destination field that identifies a record. Defaults to the field mapped from the primary key.',
+  }),
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  concurrency: z.number().int().min(1).max(32).default(4).meta({ description: 'Chunk slices written in parallel.' }),
+});
+export type DestinationSpec = z.infer<typeof destinationSpecSchema>;
+
+export const sourceSpecSchema = z.strictObject({
+  kind: z.string().min(1).meta({ description: 'Connector kind, e.g. duckdb, postgres.' }),
+  connection: z.record(z.string(), z.unknown()).default({}),
+});
+export type SourceSpec = z.infer<typeof sourceSpecSchema>;
+
+export const syncSpecSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: identifier.meta({ description: 'The sync name; also its Temporal workflow id, sync/<name>.' }),
+    description: z.string().optional(),
+    source: sourceSpecSchema,
+    model: modelSchema,
+    primaryKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    changeDetection: changeDetectionSchema.default({ mode: 'diff' }),
+    destinations: z.array(destinationSpecSchema).min(1),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.destinations.forEach((d, i) => {
+      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'name'], message: `duplicate destination name "${d.name}"` });
+      seen.add(d.name);
+      if (d.idField !== undefined && !(d.idField in d.mapping)) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', i, 'idField'], message: `"${d.idField}" is not a mapped field` });
+      }
+      if (d.idField === undefined && identityFieldOf(spec.primaryKey, d) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', i, 'idField'],
+          message: 'no mapped field comes from the primary key; map it or set idField',
+        });
+      }
+    });
+  });
+
+/** A validated sync spec, with defaults applied. Plain JSON: safe to pass as workflow input. */
+export type SyncSpec = z.infer<typeof syncSpecSchema>;
+/** A spec as written, before defaults. */
+export type SyncSpecInput = z.input<typeof syncSpecSchema>;
+
+/** The primary key as a list of columns. */
+export function primaryKeyColumns(spec: Pick<SyncSpec, 'primaryKey'>): string[] {
+  return typeof spec.primaryKey === 'string' ? [spec.primaryKey] : spec.primaryKey;
+}
+
+/**
+ * The destination field that identifies a record: `idField`, or else the first mapped field
+ * whose value is a primary-key column.
+ */
+export function identityFieldOf(
+  primaryKey: string | string[],
+  dest: Pick<DestinationSpec, 'idField' | 'mapping'>,
+): string | undefined {
+  if (dest.idField) return dest.idField;
+  const keys = typeof primaryKey === 'string' ? [primaryKey] : primaryKey;
+  for (const [field, m] of Object.entries(dest.mapping)) {
+    const column = typeof m === 'string' ? m : 'column' in m ? m.column : undefined;
+    if (column !== undefined && keys.includes(column)) return field;
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Destination, RecordWrite, RowResult } from '../connectors/types';
+import type { ChunkSlice } from '../domain/chunking';
+import { addOutcomes, NO_OUTCOMES, type OutcomeCounts } from '../domain/plan';
+import type { DestinationSpec } from '../domain/spec/schema';
+import type { StagedChange, StateStore } from '../state/store';
+
+/** Inputs of one apply slice. */
+export interface ApplyInput {
+  runId: string;
+  dest: DestinationSpec;
+  idField: string;
+  slice: ChunkSlice;
+  store: StateStore;
+  destination: Destination;
+  /** Called after each chunk the destination answered (for heartbeats). */
+  onChunk?: (progress: { chunk: number; outcomes: OutcomeCounts }) => void;
+  /** In-process retries of rows the destination called retryable. Default 2. */
+  rowRetries?: number;
+}
+
+/** Outcome of a slice. */
+export interface ApplyResult extends OutcomeCounts {
+  chunksWritten: number;
+  /** Chunks already acknowledged by an earlier attempt, not sent again. */
+  chunksSkipped: number;
+}
+
+/**
+ * Writes a slice of chunks to a destination. Each chunk is read back from the stage, written,
+ * and its outcome recorded before the next one, so after a crash only the chunk in flight is
+ * sent again: acknowledged chunks are skipped on retry.
+ */
+export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
+  const { runId, dest, store } = p;
+  const acked = await store.ackedChunks(runId, dest.name, p.slice.from, p.slice.to);
+  let outcomes: OutcomeCounts = NO_OUTCOMES;
+  let chunksWritten = 0;
+  let chunksSkipped = 0;
+  for (let chunk = p.slice.from; chunk < p.slice.to; chunk++) {
+    if (acked.has(chunk)) {
+      chunksSkipped++;
+      continue;
+    }
+    const staged = await store.readChunk(runId, dest.name, chunk);
+    if (staged.length === 0) continue;
+    const { results, retryAfterMs } = await writeChunk(p, staged.map((s) => toRecord(s, p.idField)));
+    const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
+    await store.recordChunk(runId, dest.name, chunk, results.map((r) => ({ ...r, key: keyOfSeq.get(r.seq) as string })));
+    const counts = countResults(results);
+    outcomes = addOutcomes(outcomes, counts);
+    chunksWritten++;
+    p.onChunk?.({ chunk, outcomes });
+    if (retryAfterMs) await sleep(Math.min(retryAfterMs, 60_000));
+  }
+  return { ...outcomes, chunksWritten, chunksSkipped };
+}
+
+/** Writes one chunk; rows the destination calls retryable get a few more tries in place. */
+async function writeChunk(p: ApplyInput, records: RecordWrite[]): Promise<{ results: RowResult[]; retryAfterMs?: number }> {
+  const idempotencyKey = `${p.runId}:${p.dest.name}:${records[0].seq}`;
+  const batch = { object: p.dest.object, idField: p.idField, idempotencyKey };
+  const first = await p.destination.write({ ...batch, records });
+  const final = new Map<number, RowResult>();
+  for (const r of first.results) final.set(r.seq, r);
+  let retryAfterMs = first.retryAfterMs;
+  for (let attempt = 1; attempt <= (p.rowRetries ?? 2); attempt++) {
+    const again = records.filter((r) => final.get(r.seq)?.status === 'retryable');
+    if (again.length === 0) break;
+    await sleep(Math.min(retryAfterMs ?? 200 * 2 ** attempt, 30_000));
+    const r = await p.destination.write({ ...batch, idempotencyKey: `${idempotencyKey}:retry${attempt}`, records: again });
+    for (const x of r.results) final.set(x.seq, x);
+    retryAfterMs = r.retryAfterMs;
+  }
+  // A destination that forgot a row has not acknowledged it: keep it for the next run.
+  const results = records.map(
+    (r): RowResult => final.get(r.seq) ?? { seq: r.seq, status: 'retryable', reason: 'the destination returned no result for this row' },
+  );
+  return { results, retryAfterMs };
+}
+
+function toRecord(s: StagedChange, idField: string): RecordWrite {
+  const fields = s.payload !== null ? (JSON.parse(s.payload) as Record<string, unknown>) : { [idField]: s.destId === null ? null : JSON.parse(s.destId) };
+  return { seq: s.seq, key: s.key, op: s.op, fields };
+}
+
+function countResults(results: readonly RowResult[]): OutcomeCounts {
+  const c = { ok: 0, rejected: 0, retryable: 0 };
+  for (const r of results) c[r.status]++;
+  return c;
+}

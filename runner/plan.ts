@@ -1,0 +1,131 @@
+import type { ColumnInfo, Source } from '../connectors/types';
+import { configError } from '../domain/errors';
+import { keyOf } from '../domain/keys';
+import { compileMapping, mappedColumns } from '../domain/mapping';
+import type { RunPlan } from '../domain/plan';
+import { canonicalJson, hashCanonical } from '../domain/row-hash';
+import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
+import { cursorBound, readFrom, toCursor, type CursorKind } from '../domain/watermark';
+import type { StateStore } from '../state/store';
+
+/** Inputs of the plan step. */
+export interface PlanInput {
+  spec: SyncSpec;
+  runId: string;
+  fullResync: boolean;
+  store: StateStore;
+  source: Source;
+  /** Called after each source batch with the rows read so far (for heartbeats). */
+  onProgress?: (rowsRead: number) => void;
+}
+
+/**
+ * The plan step: one consistent read of the model, streamed; every row mapped and hashed per
+ * destination and staged in the state store; then, per destination, a diff against the last
+ * committed snapshot inside the database. Returns counts only: the change set stays staged.
+ * Memory is bounded by the source's batch size, whatever the model's size.
+ */
+export async function planRun(p: PlanInput): Promise<RunPlan> {
+  const { spec, store, source, runId } = p;
+  const columns = await source.columns(spec.model);
+  checkColumns(spec, columns);
+
+  const pk = primaryKeyColumns(spec);
+  const mappers = spec.destinations.map((d) => ({
+    name: d.name,
+    map: compileMapping(d.mapping),
+    idField: identityFieldOf(spec.primaryKey, d) as string, // validated non-empty by the spec schema
+  }));
+  const cd = spec.changeDetection;
+  const cursorColumn = cd.mode === 'watermark' ? cd.column : undefined;
+  const since = cd.mode === 'watermark' && !p.fullResync ? await watermarkBound(spec, store, columns) : undefined;
+
+  await store.resetRun(runId);
+  let rowsRead = 0;
+  let nullKeys = 0;
+  let high: number | undefined;
+  const stage = await store.openStage(runId);
+  try {
+    for await (const batch of source.read({ model: spec.model, since, batchSize: 5_000 })) {
+      for (const row of batch) {
+        const key = keyOf(row, pk);
+        if (key === undefined) {
+          nullKeys++;
+          continue;
+        }
+        let cursor: number | null = null;
+        if (cursorColumn !== undefined) {
+          const c = toCursor(row[cursorColumn]);
+          if (c) {
+            cursor = c.value;
+            if (high === undefined || c.value > high) high = c.value;
+          }
+        }
+        for (const m of mappers) {
+          const fields = m.map(row);
+          const json = canonicalJson(fields);
+          await stage.append({ dest: m.name, key, rowHash: hashCanonical(json), cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: json });
+        }
+      }
+      rowsRead += batch.length;
+      p.onProgress?.(rowsRead);
+    }
+  } finally {
+    await stage.close();
+  }
+
+  const destinations = [];
+  for (const d of spec.destinations) {
+    destinations.push(
+      await store.diffDestination({
+        runId,
+        sync: spec.name,
+        dest: d.name,
+        mode: d.mode,
+        chunkSize: d.batchSize,
+        detectRemoves: cd.mode === 'diff',
+        fullResync: p.fullResync,
+      }),
+    );
+  }
+  await store.dropStage(runId);
+  // In watermark mode with no rows read, keep the committed watermark where it is.
+  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations };
+}
+
+/** Every column the spec reads must exist in the model: say which field wants which missing column. */
+function checkColumns(spec: SyncSpec, columns: readonly ColumnInfo[]): void {
+  const have = new Set(columns.map((c) => c.name));
+  const known = columns.map((c) => c.name).join(', ');
+  for (const c of primaryKeyColumns(spec)) {
+    if (!have.has(c)) throw configError(`primary key column "${c}" is not in the model (columns: ${known})`, { path: 'primaryKey' });
+  }
+  if (spec.changeDetection.mode === 'watermark' && !have.has(spec.changeDetection.column)) {
+    throw configError(`watermark column "${spec.changeDetection.column}" is not in the model (columns: ${known})`, { path: 'changeDetection.column' });
+  }
+  spec.destinations.forEach((d, i) => {
+    for (const [field, m] of Object.entries(d.mapping)) {
+      for (const c of mappedColumns({ [field]: m })) {
+        if (!have.has(c)) {
+          throw configError(`column "${c}" is not in the model (columns: ${known})`, { destination: d.name, path: `destinations[${i}].mapping.${field}` });
+        }
+      }
+    }
+  });
+}
+
+/**
+ * Where a watermark read starts: the lowest committed watermark over the destinations, minus
+ * the lookback. Undefined (a full read) until every destination has committed once.
+ */
+async function watermarkBound(spec: SyncSpec, store: StateStore, columns: readonly ColumnInfo[]) {
+  const cd = spec.changeDetection;
+  if (cd.mode !== 'watermark') return undefined;
+  const marks = await store.watermarks(spec.name);
+  const values = spec.destinations.map((d) => marks.get(d.name));
+  if (values.some((v) => v === undefined)) return undefined;
+  const type = columns.find((c) => c.name === cd.column)?.type ?? '';
+  const kind: CursorKind = /time|date/i.test(type) ? 'timestamp' : 'number';
+  const from = readFrom(Math.min(...(values as number[])), kind, cd.lookback);
+  return { column: cd.column, value: cursorBound(from, kind) };
+}

@@ -1,0 +1,32 @@
+import { Client, Connection } from '@temporalio/client';
+
+/** A Temporal client from the environment: `TEMPORAL_ADDRESS` (default localhost:7233), `TEMPORAL_NAMESPACE`. */
+export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promise<{ client: Client; close: () => Promise<void> }> {
+  const address = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (err) {
+    throw new CliError(`cannot reach Temporal at ${address} (${(err as Error).message}); start it with scripts/temporal-dev.sh or set TEMPORAL_ADDRESS`, 4);
+  }
+  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' }), close: () => connection.close() };
+}
+
+/** An error the CLI prints as one line and turns into an exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes, documented in `ebb --help`. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  alreadyRunning: 3,
+  unreachable: 4,
+} as const;

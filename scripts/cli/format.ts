@@ -1,0 +1,32 @@
+import type { SyncProgress, SyncRunResult } from '../../workflows/types';
+
+/** A run summary for people: one line per destination. */
+export function formatRunResult(r: SyncRunResult): string {
+  const lines = [
+    `sync ${r.sync}  run ${r.runId}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s  rows read ${r.rowsRead}${r.nullKeys ? `  null keys ${r.nullKeys}` : ''}`,
+  ];
+  for (const d of r.destinations) {
+    lines.push(
+      `  → ${d.destination.padEnd(16)} planned ${d.total} (adds ${d.adds}, changes ${d.changes}, removes ${d.removes}, unchanged ${d.unchanged}${d.duplicates ? `, duplicate keys ${d.duplicates}` : ''})` +
+        `  sent ok ${d.ok}  rejected ${d.rejected}  retryable ${d.retryable}  committed ${d.committed}  pending ${d.pending}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A one-line progress bar from the progress query. */
+export function formatProgress(p: SyncProgress): string {
+  const dests = Object.entries(p.destinations);
+  const total = p.plan?.destinations.reduce((n, d) => n + d.chunks, 0) ?? 0;
+  const done = dests.reduce((n, [, d]) => n + d.chunksDone, 0);
+  const width = 24;
+  const filled = total ? Math.round((done / total) * width) : p.phase === 'done' ? width : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.phase.padEnd(10)} chunks ${done}/${total}${p.plan ? `  rows read ${p.plan.rowsRead}` : ''}`;
+}
+
+/** Link to a workflow in the Temporal Web UI. */
+export function uiLink(workflowId: string, runId: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
+  const ns = env.TEMPORAL_NAMESPACE ?? 'default';
+  return `${base}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}/history`;
+}

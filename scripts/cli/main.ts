@@ -1,0 +1,97 @@
+/**
+ * `ebb`: the command line. `ebb --help` lists the commands; every command takes `--json`.
+ * Exit codes: 0 ok, 1 failed (invalid spec, failed run, rows left pending), 2 usage,
+ * 3 the sync is already running, 4 Temporal unreachable.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isEbbError } from '../../domain/errors';
+import { CliError, connectClient, ExitCode } from './client';
+import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
+import { schemaCommand } from './commands/schema';
+import { validateCommand } from './commands/validate';
+
+const HELP = `ebb: reverse ETL on Temporal
+
+Usage:
+  ebb validate [FILE…]              validate sync specs (default: every spec in the syncs folder)
+  ebb run SYNC [--full-resync] [--no-wait]
+                                    start a sync through Temporal and show its progress
+  ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
+  ebb schema [--out FILE]           print the JSON Schema of sync specs
+
+Options:
+  --syncs DIR   folder of sync specs (default: $EBB_SYNCS_DIR or ./syncs)
+  --json        machine-readable output
+  -h, --help    this help
+
+Environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), EBB_TASK_QUEUE (ebb).
+Exit codes: 0 ok · 1 failed · 2 usage · 3 already running · 4 Temporal unreachable`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        syncs: { type: 'string' },
+        sync: { type: 'string' },
+        limit: { type: 'string' },
+        out: { type: 'string' },
+        'full-resync': { type: 'boolean' },
+        'no-wait': { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    return ExitCode.usage;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(HELP);
+    return values.help ? ExitCode.ok : ExitCode.usage;
+  }
+  const syncsDir = path.resolve(values.syncs ?? process.env.EBB_SYNCS_DIR ?? 'syncs');
+  const json = values.json ?? false;
+  switch (command) {
+    case 'validate':
+      return validateCommand({ files: rest, syncsDir, json });
+    case 'schema':
+      return schemaCommand({ out: values.out });
+    case 'run':
+    case 'runs': {
+      if (command === 'run' && rest.length !== 1) {
+        console.error(`ebb run takes one sync name\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      const { client, close } = await connectClient();
+      try {
+        return command === 'run'
+          ? await runCommand(client, { sync: rest[0], syncsDir, fullResync: values['full-resync'] ?? false, wait: !values['no-wait'], json })
+          : await runsCommand(client, { sync: values.sync, limit: Number(values.limit ?? 20), json });
+      } finally {
+        await close();
+      }
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${HELP}`);
+      return ExitCode.usage;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof CliError) {
+      console.error(`ebb: ${err.message}`);
+      process.exit(err.exitCode);
+    }
+    console.error(`ebb: ${isEbbError(err) ? err.message : err instanceof Error ? err.stack : String(err)}`);
+    process.exit(ExitCode.failed);
+  },
+);

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { BulkColumnType, BulkLoader, SqlDriver } from './sql-driver';
+
+/**
+ * The embedded state store engine. One DuckDB file per worker; diffs are joins inside DuckDB,
+ * so memory stays bounded by DuckDB's `memory_limit` (it spills to disk past that).
+ */
+export async function openDuckdbDriver(file: string, options: { memoryLimit?: string } = {}): Promise<SqlDriver> {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const instance = await DuckDBInstance.create(file, {
+    memory_limit: options.memoryLimit ?? '256MB',
+    preserve_insertion_order: 'false',
+  });
+  return new DuckdbDriver(instance, undefined);
+}
+
+class DuckdbDriver implements SqlDriver {
+  readonly dialect = 'duckdb' as const;
+  constructor(
+    private readonly instance: DuckDBInstance,
+    /** Set inside a transaction: every statement runs on that one connection. */
+    private readonly pinned: DuckDBConnection | undefined,
+  ) {}
+
+  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.pinned) return fn(this.pinned);
+    const c = await this.instance.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.closeSync();
+    }
+  }
+
+  async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.withConnection(async (c) => {
+      const reader = await c.runAndReadAll(sql, params as DuckDBValue[]);
+      return reader.getRowObjectsJS() as T[];
+    });
+  }
+
+  async exec(sql: string, params: unknown[] = []): Promise<number> {
+    return this.withConnection(async (c) => {
+      const result = await c.run(sql, params as DuckDBValue[]);
+      return Number(result.rowsChanged);
+    });
+  }
+
+  async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    if (this.pinned) return fn(this);
+    const c = await this.instance.connect();
+    try {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const out = await fn(new DuckdbDriver(this.instance, c));
+        await c.run('COMMIT');
+        return out;
+      } catch (err) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      c.closeSync();
+    }
+  }
+
+  async bulkLoader(table: string, columns: readonly { name: string; type: BulkColumnType }[]): Promise<BulkLoader> {
+    const c = await this.instance.connect();
+    const appender: DuckDBAppender = await c.createAppender(table);
+    const writers = columns.map((col) => columnWriter(appender, col.type));
+    let pending = 0;
+    return {
+      async append(row) {
+        for (let i = 0; i < writers.length; i++) writers[i](row[i]);
+        appender.endRow();
+        // Flush periodically so the appender's buffer stays small.
+        if (++pending >= 100_000) {
+          appender.flushSync();
+          pending = 0;
+        }
+      },
+      async close() {
+        try {
+          appender.closeSync();
+        } finally {
+          c.closeSync();
+        }
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.instance.closeSync();
+  }
+}
+
+function columnWriter(a: DuckDBAppender, type: BulkColumnType): (v: unknown) => void {
+  switch (type) {
+    case 'varchar':
+      return (v) => (v === null || v === undefined ? a.appendNull() : a.appendVarchar(String(v)));
+    case 'double':
+      return (v) => (v === null || v === undefined ? a.appendNull() : a.appendDouble(Number(v)));
+    case 'bigint':
+      return (v) => (v === null || v === undefined ? a.appendNull() : a.appendBigInt(BigInt(v as number)));
+  }
+}

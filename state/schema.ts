@@ -1,0 +1,57 @@
+/**
+ * The state store's tables. Written in the SQL subset DuckDB and PostgreSQL share.
+ *
+ * - runs / run_destinations: one row per run and per (run, destination), with status and counts.
+ * - stage: the model's rows of this run, hashed and mapped per destination (transient: dropped after plan).
+ * - changes: the staged change set; `seq` is dense per (run, destination), `chunk` = (seq-1) / chunk size.
+ * - chunk_acks: chunks the destination answered, written in the same step as their non-ok outcomes.
+ * - row_outcomes: rejected and retryable rows, with reasons (ok rows are implied by the chunk ack).
+ * - snapshots: what each destination is known to hold (key, hash of mapped fields, its id value).
+ * - watermarks: the committed cursor per (sync, destination).
+ *
+ * Large tables carry no index on DuckDB (its zone maps and hash joins do the work, and ART
+ * indexes would cost memory per row); PostgreSQL gets the indexes its planner needs.
+ */
+export const STATE_SCHEMA_VERSION = 1;
+
+export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
+  const pg = dialect === 'postgres';
+  const ddl = [
+    `CREATE TABLE IF NOT EXISTS ebb_meta (name VARCHAR PRIMARY KEY, value VARCHAR)`,
+    `CREATE TABLE IF NOT EXISTS ebb_runs (
+      run_id VARCHAR PRIMARY KEY, sync VARCHAR NOT NULL, status VARCHAR NOT NULL,
+      started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, spec_hash VARCHAR, workflow_id VARCHAR,
+      summary VARCHAR, error VARCHAR)`,
+    `CREATE TABLE IF NOT EXISTS ebb_run_destinations (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, status VARCHAR NOT NULL, chunk_size BIGINT NOT NULL,
+      total BIGINT NOT NULL, committed_rows BIGINT, pending_rows BIGINT, watermark DOUBLE PRECISION,
+      committed_at TIMESTAMPTZ, PRIMARY KEY (run_id, dest))`,
+    `CREATE TABLE IF NOT EXISTS ebb_stage (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, key VARCHAR NOT NULL, row_hash VARCHAR NOT NULL,
+      cursor DOUBLE PRECISION, dest_id VARCHAR, payload VARCHAR)`,
+    `CREATE TABLE IF NOT EXISTS ebb_changes (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL,
+      key VARCHAR NOT NULL, kind VARCHAR NOT NULL, op VARCHAR NOT NULL, row_hash VARCHAR,
+      cursor DOUBLE PRECISION, dest_id VARCHAR, payload VARCHAR)`,
+    `CREATE TABLE IF NOT EXISTS ebb_chunk_acks (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, chunk BIGINT NOT NULL, acked_at TIMESTAMPTZ NOT NULL,
+      PRIMARY KEY (run_id, dest, chunk))`,
+    `CREATE TABLE IF NOT EXISTS ebb_row_outcomes (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, seq BIGINT NOT NULL, key VARCHAR NOT NULL,
+      status VARCHAR NOT NULL, reason VARCHAR, recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (run_id, dest, seq))`,
+    `CREATE TABLE IF NOT EXISTS ebb_snapshots (
+      sync VARCHAR NOT NULL, dest VARCHAR NOT NULL, key VARCHAR NOT NULL, row_hash VARCHAR NOT NULL,
+      dest_id VARCHAR, committed_run VARCHAR NOT NULL${pg ? ', PRIMARY KEY (sync, dest, key)' : ''})`,
+    `CREATE TABLE IF NOT EXISTS ebb_watermarks (
+      sync VARCHAR NOT NULL, dest VARCHAR NOT NULL, value DOUBLE PRECISION NOT NULL, committed_run VARCHAR NOT NULL,
+      PRIMARY KEY (sync, dest))`,
+  ];
+  if (pg) {
+    ddl.push(
+      `CREATE INDEX IF NOT EXISTS ebb_stage_run ON ebb_stage (run_id, dest, key)`,
+      `CREATE INDEX IF NOT EXISTS ebb_changes_chunk ON ebb_changes (run_id, dest, chunk, seq)`,
+      `CREATE INDEX IF NOT EXISTS ebb_runs_sync ON ebb_runs (sync, started_at)`,
+    );
+  }
+  return ddl;
+}

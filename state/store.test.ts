@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { openDuckdbDriver } from './duckdb-driver';
+import { openPostgresDriver } from './postgres-driver';
+import { StateStore } from './store';
+
+/** One suite, every engine (Kysely's habit): the embedded DuckDB store and the shared PostgreSQL one. */
+const engines: Array<{ name: string; open: () => Promise<{ store: StateStore; cleanup: () => Promise<void> }> }> = [
+  {
+    name: 'duckdb',
+    open: async () => ({ store: new StateStore(await openDuckdbDriver(':memory:')), cleanup: async () => undefined }),
+  },
+  {
+    name: 'postgres',
+    open: async () => {
+      const url = process.env.EBB_TEST_PG_URL;
+      if (!url) throw new Error('EBB_TEST_PG_URL is not set: run the tests with `npm test`');
+      const schema = `ebb_test_${randomUUID().slice(0, 8)}`;
+      return {
+        store: new StateStore(await openPostgresDriver(url, { schema })),
+        cleanup: async () => {
+          const c = new pg.Client(url);
+          await c.connect();
+          await c.query(`DROP SCHEMA ${schema} CASCADE`);
+          await c.end();
+        },
+      };
+    },
+  },
+];
+
+for (const engine of engines) {
+  describe(`state store on ${engine.name}`, () => {
+    let store: StateStore;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      ({ store, cleanup } = await engine.open());
+      await store.migrate();
+      await store.migrate(); // idempotent
+    });
+    after(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    async function stage(runId: string, rows: Array<[key: string, hash: string, cursor?: number]>) {
+      await store.startRun({ runId, sync: 's', specHash: 'h', workflowId: 'w' });
+      await store.resetRun(runId);
+      const w = await store.openStage(runId);
+      for (const [key, hash, cursor] of rows) {
+        await w.append({ dest: 'd', key, rowHash: hash, cursor: cursor ?? null, destId: JSON.stringify(key), payload: JSON.stringify({ id: key, h: hash }) });
+      }
+      await w.close();
+    }
+
+    async function ackAll(runId: string, chunks: number, rejectSeqs: number[] = []) {
+      for (let c = 0; c < chunks; c++) {
+        const rows = await store.readChunk(runId, 'd', c);
+        await store.recordChunk(
+          runId,
+          'd',
+          c,
+          rows.map((r) => (rejectSeqs.includes(r.seq) ? { seq: r.seq, key: r.key, status: 'rejected' as const, reason: 'bad email' } : { seq: r.seq, key: r.key, status: 'ok' as const })),
+        );
+      }
+    }
+
+    it('plans adds, changes and removes against the committed snapshot, with dense seqs', async () => {
+      await stage('r1', [['a', '1'], ['b', '1'], ['c', '1']]);
+      const p1 = await store.diffDestination({ runId: 'r1', sync: 's', dest: 'd', mode: 'mirror', chunkSize: 2, detectRemoves: true, fullResync: false });
+      assert.deepEqual([p1.adds, p1.changes, p1.removes, p1.total, p1.chunks], [3, 0, 0, 3, 2]);
+      const seqs = [...(await store.readChunk('r1', 'd', 0)), ...(await store.readChunk('r1', 'd', 1))].map((c) => c.seq);
+      assert.deepEqual(seqs, [1, 2, 3]);
+      await store.dropStage('r1');
+      await ackAll('r1', 2);
+      assert.deepEqual(await store.commitDestination({ runId: 'r1', sync: 's', dest: 'd' }), { committed: 3, pending: 0, watermark: undefined });
+      assert.equal(await store.snapshotSize('s', 'd'), 3);
+
+      await stage('r2', [['a', '1'], ['b', '2'], ['d', '1']]); // b changed, c removed, d added
+      const p2 = await store.diffDestination({ runId: 'r2', sync: 's', dest: 'd', mode: 'mirror', chunkSize: 10, detectRemoves: true, fullResync: false });
+      assert.deepEqual([p2.adds, p2.changes, p2.removes, p2.unchanged], [1, 1, 1, 1]);
+      const ops = (await store.readChunk('r2', 'd', 0)).map((c) => `${c.key}:${c.op}`);
+      assert.deepEqual(ops, ['b:upsert', 'c:delete', 'd:upsert']);
+      const del = (await store.readChunk('r2', 'd', 0)).find((c) => c.op === 'delete');
+      assert.equal(del?.payload, null);
+      assert.equal(del?.destId, JSON.stringify('c'), 'a delete carries the id the destination knows');
+    });
+
+    it('commits only acknowledged, non-rejected rows; rejected rows are planned again next run', async () => {
+      await ackAll('r2', 1, [2]); // reject the delete of c
+      const r = await store.commitDestination({ runId: 'r2', sync: 's', dest: 'd' });
+      assert.deepEqual([r.committed, r.pending], [2, 1]);
+      assert.deepEqual((await store.pendingRows('r2', 'd')).map((p) => [p.key, p.status, p.reason]), [['c', 'rejected', 'bad email']]);
+      await stage('r3', [['a', '1'], ['b', '2'], ['d', '1']]);
+      const p3 = await store.diffDestination({ runId: 'r3', sync: 's', dest: 'd', mode: 'mirror', chunkSize: 10, detectRemoves: true, fullResync: false });
+      assert.deepEqual([p3.adds, p3.changes, p3.removes], [0, 0, 1], 'only the rejected delete is retried');
+    });
+
+    it('commit is idempotent and leaves unacknowledged chunks pending', async () => {
+      await stage('r4', [['x', '1'], ['y', '1'], ['z', '1']]);
+      await store.diffDestination({ runId: 'r4', sync: 's', dest: 'd', mode: 'upsert', chunkSize: 1, detectRemoves: false, fullResync: false });
+      const rows = await store.readChunk('r4', 'd', 0);
+      await store.recordChunk('r4', 'd', 0, rows.map((x) => ({ seq: x.seq, key: x.key, status: 'ok' as const })));
+      const first = await store.commitDestination({ runId: 'r4', sync: 's', dest: 'd' });
+      assert.deepEqual([first.committed, first.pending], [1, 2]);
+      assert.deepEqual(await store.commitDestination({ runId: 'r4', sync: 's', dest: 'd' }), first);
+    });
+
+    it('never commits a watermark past an unacknowledged row', async () => {
+      await stage('w1', [['k1', '1', 10], ['k2', '1', 20], ['k3', '1', 30]]);
+      await store.diffDestination({ runId: 'w1', sync: 'w', dest: 'd', mode: 'upsert', chunkSize: 1, detectRemoves: false, fullResync: false });
+      // k1 and k3 acknowledged, k2 (cursor 20) not
+      for (const c of [0, 2]) {
+        const rows = await store.readChunk('w1', 'd', c);
+        await store.recordChunk('w1', 'd', c, rows.map((x) => ({ seq: x.seq, key: x.key, status: 'ok' as const })));
+      }
+      const r = await store.commitDestination({ runId: 'w1', sync: 'w', dest: 'd', watermarkHigh: 30 });
+      assert.equal(r.watermark, 20);
+      assert.equal(await store.watermark('w', 'd'), 20);
+    });
+
+    it('excludes and counts rows that share a primary key', async () => {
+      await stage('dup', [['p', '1'], ['p', '2'], ['q', '1']]);
+      const p = await store.diffDestination({ runId: 'dup', sync: 'dupsync', dest: 'd', mode: 'upsert', chunkSize: 10, detectRemoves: true, fullResync: false });
+      assert.deepEqual([p.adds, p.duplicates, p.total], [1, 2, 1]);
+    });
+  });
+}

@@ -1,0 +1,331 @@
+import type { RowResult, WriteOp } from '../connectors/types';
+import type { DestinationPlan } from '../domain/plan';
+import { MODE_OPS } from '../domain/sync-modes';
+import type { SyncMode } from '../domain/spec/schema';
+import type { SqlDriver } from './sql-driver';
+import { STATE_SCHEMA_VERSION, stateDdl } from './schema';
+
+/** One staged change, as the apply step reads it back. */
+export interface StagedChange {
+  seq: number;
+  key: string;
+  op: WriteOp;
+  /** JSON of the destination's id field value (for deletes, the value last committed). */
+  destId: string | null;
+  /** JSON of the mapped fields; null for deletes. */
+  payload: string | null;
+}
+
+/** Appends the model's hashed rows for a run. */
+export interface StageWriter {
+  append(row: { dest: string; key: string; rowHash: string; cursor: number | null; destId: string; payload: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Inputs of a destination's diff. */
+export interface DiffRequest {
+  runId: string;
+  sync: string;
+  dest: string;
+  mode: SyncMode;
+  chunkSize: number;
+  /** Only a full read of the model can tell a removed row from one outside the read window. */
+  detectRemoves: boolean;
+  /** Send every staged row whatever its hash (a resync on demand). */
+  fullResync: boolean;
+}
+
+/** What a commit did. */
+export interface CommitResult {
+  committed: number;
+  pending: number;
+  watermark?: number;
+}
+
+/** A rejected or retryable row kept for the next run, with its reason. */
+export interface PendingRow {
+  runId: string;
+  seq: number;
+  key: string;
+  status: string;
+  reason: string | null;
+}
+
+/** Terminal and in-flight run states. */
+export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed';
+
+/**
+ * The state store: committed snapshots, staged change sets, watermarks, run records and row
+ * outcomes. Every state transition is one SQL transaction, and the commit happens only for
+ * rows whose chunk the destination acknowledged without rejecting them.
+ */
+export class StateStore {
+  constructor(readonly driver: SqlDriver) {}
+
+  /** Creates the tables (idempotent). */
+  async migrate(): Promise<void> {
+    for (const stmt of stateDdl(this.driver.dialect)) await this.driver.exec(stmt);
+    await this.driver.exec(
+      `INSERT INTO ebb_meta (name, value) VALUES ('schema_version', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+      [String(STATE_SCHEMA_VERSION)],
+    );
+  }
+
+  /** Records a run as started (idempotent: a retried plan keeps the first start time). */
+  async startRun(run: { runId: string; sync: string; specHash: string; workflowId: string }): Promise<void> {
+    await this.driver.exec(
+      `INSERT INTO ebb_runs (run_id, sync, status, started_at, spec_hash, workflow_id) VALUES ($1, $2, 'planning', now(), $3, $4)
+       ON CONFLICT (run_id) DO UPDATE SET status = 'planning'`,
+      [run.runId, run.sync, run.specHash, run.workflowId],
+    );
+  }
+
+  /** Moves a run to a status; terminal statuses stamp `finished_at`. */
+  async setRunStatus(runId: string, status: RunStatus, extra: { summary?: string; error?: string } = {}): Promise<void> {
+    const terminal = status === 'committed' || status === 'failed';
+    await this.driver.exec(
+      `UPDATE ebb_runs SET status = $2, summary = coalesce($3, summary), error = coalesce($4, error)${terminal ? ', finished_at = now()' : ''} WHERE run_id = $1`,
+      [runId, status, extra.summary ?? null, extra.error ?? null],
+    );
+  }
+
+  /** Clears anything a previous attempt of this run's plan staged, so a retried plan starts clean. */
+  async resetRun(runId: string): Promise<void> {
+    await this.driver.transaction(async (tx) => {
+      for (const t of ['ebb_stage', 'ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_run_destinations']) {
+        await tx.exec(`DELETE FROM ${t} WHERE run_id = $1`, [runId]);
+      }
+    });
+  }
+
+  /** Opens the stage for a run's rows. */
+  async openStage(runId: string): Promise<StageWriter> {
+    const loader = await this.driver.bulkLoader('ebb_stage', [
+      { name: 'run_id', type: 'varchar' },
+      { name: 'dest', type: 'varchar' },
+      { name: 'key', type: 'varchar' },
+      { name: 'row_hash', type: 'varchar' },
+      { name: 'cursor', type: 'double' },
+      { name: 'dest_id', type: 'varchar' },
+      { name: 'payload', type: 'varchar' },
+    ]);
+    return {
+      append: (r) => loader.append([runId, r.dest, r.key, r.rowHash, r.cursor, r.destId, r.payload]),
+      close: () => loader.close(),
+    };
+  }
+
+  /** Drops a run's stage once every destination is diffed. */
+  async dropStage(runId: string): Promise<void> {
+    await this.driver.exec(`DELETE FROM ebb_stage WHERE run_id = $1`, [runId]);
+  }
+
+  /**
+   * Diffs the staged rows of one destination against its committed snapshot, inside the
+   * database, and writes the change set with dense seq numbers. Rows sharing a primary key are
+   * excluded (and counted): which of them the destination should hold is undefined.
+   */
+  async diffDestination(r: DiffRequest): Promise<DestinationPlan> {
+    const ops = MODE_OPS[r.mode];
+    const lit = (op: WriteOp | undefined) => (op ? `'${op}'` : 'NULL');
+    const size = Math.trunc(r.chunkSize);
+    const sent: string[] = [];
+    if (ops.add) sent.push('p.key IS NULL');
+    if (ops.change) sent.push(r.fullResync ? 'p.key IS NOT NULL' : '(p.key IS NOT NULL AND p.row_hash <> s.row_hash)');
+    const upserts = sent.length
+      ? `SELECT s.key, CASE WHEN p.key IS NULL THEN 'add' ELSE 'change' END AS kind,
+                CASE WHEN p.key IS NULL THEN ${lit(ops.add)} ELSE ${lit(ops.change)} END AS op,
+                s.row_hash, s.cursor, s.dest_id, s.payload
+         FROM ebb_stage s
+         LEFT JOIN ebb_snapshots p ON p.sync = $3 AND p.dest = $2 AND p.key = s.key
+         WHERE s.run_id = $1 AND s.dest = $2 AND (${sent.join(' OR ')})
+           AND s.key NOT IN (SELECT key FROM ebb_stage WHERE run_id = $1 AND dest = $2 GROUP BY key HAVING count(*) > 1)`
+      : undefined;
+    const removes =
+      ops.remove && r.detectRemoves
+        ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload
+           FROM ebb_snapshots p
+           WHERE p.sync = $3 AND p.dest = $2
+             AND NOT EXISTS (SELECT 1 FROM ebb_stage s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key)`
+        : undefined;
+    const parts = [upserts, removes].filter((p): p is string => p !== undefined);
+
+    return this.driver.transaction(async (tx) => {
+      await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
+      if (parts.length) {
+        await tx.exec(
+          `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload)
+           SELECT $1, $2, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, kind, op, row_hash, cursor, dest_id, payload
+           FROM (SELECT row_number() OVER (ORDER BY key) AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) y`,
+          [r.runId, r.dest, r.sync],
+        );
+      }
+      const [kinds] = await tx.query(
+        `SELECT count(*) FILTER (WHERE kind = 'add') AS adds, count(*) FILTER (WHERE kind = 'change') AS changes,
+                count(*) FILTER (WHERE kind = 'remove') AS removes, count(*) AS total
+         FROM ebb_changes WHERE run_id = $1 AND dest = $2`,
+        [r.runId, r.dest],
+      );
+      const [staged] = await tx.query(
+        `SELECT count(*) AS staged, coalesce(sum(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS duplicates
+         FROM (SELECT count(*) AS n FROM ebb_stage WHERE run_id = $1 AND dest = $2 GROUP BY key) g`,
+        [r.runId, r.dest],
+      );
+      const total = num(kinds.total);
+      const plan: DestinationPlan = {
+        destination: r.dest,
+        adds: num(kinds.adds),
+        changes: num(kinds.changes),
+        removes: num(kinds.removes),
+        duplicates: num(staged.duplicates),
+        unchanged: 0,
+        total,
+        chunkSize: size,
+        chunks: Math.ceil(total / size),
+      };
+      // rows read but not sent: unchanged, or a change this mode does not send
+      const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ebb_stage WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
+      plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes;
+      await tx.exec(
+        `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,
+        [r.runId, r.dest],
+      );
+      return plan;
+    });
+  }
+
+  /** The committed watermark of each destination of a sync. */
+  async watermarks(sync: string): Promise<Map<string, number>> {
+    const rows = await this.driver.query<{ dest: string; value: number }>(`SELECT dest, value FROM ebb_watermarks WHERE sync = $1`, [sync]);
+    return new Map(rows.map((r) => [r.dest, Number(r.value)]));
+  }
+
+  /** Chunks of `[from, to)` the destination already acknowledged in this run. */
+  async ackedChunks(runId: string, dest: string, from: number, to: number): Promise<Set<number>> {
+    const rows = await this.driver.query<{ chunk: number }>(
+      `SELECT chunk FROM ebb_chunk_acks WHERE run_id = $1 AND dest = $2 AND chunk >= ${Math.trunc(from)} AND chunk < ${Math.trunc(to)}`,
+      [runId, dest],
+    );
+    return new Set(rows.map((r) => num(r.chunk)));
+  }
+
+  /** Reads one chunk of staged changes, in seq order. */
+  async readChunk(runId: string, dest: string, chunk: number): Promise<StagedChange[]> {
+    const rows = await this.driver.query<{ seq: number; key: string; op: WriteOp; dest_id: string | null; payload: string | null }>(
+      `SELECT seq, key, op, dest_id, payload FROM ebb_changes WHERE run_id = $1 AND dest = $2 AND chunk = ${Math.trunc(chunk)} ORDER BY seq`,
+      [runId, dest],
+    );
+    return rows.map((r) => ({ seq: num(r.seq), key: r.key, op: r.op, destId: r.dest_id, payload: r.payload }));
+  }
+
+  /**
+   * Records the destination's answer for a chunk in one transaction: its non-ok rows with
+   * their reasons, and the ack. Called only after the destination answered, so an ack always
+   * means "the destination has these rows" for every row not listed as rejected or retryable.
+   */
+  async recordChunk(runId: string, dest: string, chunk: number, results: readonly (RowResult & { key: string })[]): Promise<void> {
+    await this.driver.transaction(async (tx) => {
+      for (const r of results) {
+        if (r.status === 'ok') continue;
+        await tx.exec(
+          `INSERT INTO ebb_row_outcomes (run_id, dest, seq, key, status, reason, recorded_at) VALUES ($1, $2, ${Math.trunc(r.seq)}, $3, $4, $5, now())
+           ON CONFLICT (run_id, dest, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason, recorded_at = excluded.recorded_at`,
+          [runId, dest, r.key, r.status, r.reason],
+        );
+      }
+      await tx.exec(
+        `INSERT INTO ebb_chunk_acks (run_id, dest, chunk, acked_at) VALUES ($1, $2, ${Math.trunc(chunk)}, now()) ON CONFLICT (run_id, dest, chunk) DO NOTHING`,
+        [runId, dest],
+      );
+    });
+  }
+
+  /**
+   * Commits a destination's run in one transaction: acknowledged rows move the snapshot (or
+   * leave it, for deletes), the watermark advances to the run's high mark but never past an
+   * unacknowledged row, and the staged changes are dropped. Idempotent: a second call is a no-op.
+   */
+  async commitDestination(c: { runId: string; sync: string; dest: string; watermarkHigh?: number }): Promise<CommitResult> {
+    return this.driver.transaction(async (tx) => {
+      const [state] = await tx.query(`SELECT status, committed_rows, pending_rows, watermark FROM ebb_run_destinations WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      if (!state) throw new Error(`run ${c.runId} has no plan for destination ${c.dest}`);
+      if (state.status === 'committed') {
+        return { committed: num(state.committed_rows), pending: num(state.pending_rows), watermark: state.watermark == null ? undefined : Number(state.watermark) };
+      }
+      const acked = `SELECT c.key, c.op, c.row_hash, c.dest_id FROM ebb_changes c
+        JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+        LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+        WHERE c.run_id = $1 AND c.dest = $2 AND o.seq IS NULL`;
+      await tx.exec(`DELETE FROM ebb_snapshots WHERE sync = $3 AND dest = $2 AND key IN (SELECT key FROM (${acked}) k)`, [c.runId, c.dest, c.sync]);
+      await tx.exec(
+        `INSERT INTO ebb_snapshots (sync, dest, key, row_hash, dest_id, committed_run)
+         SELECT $3, $2, key, row_hash, dest_id, $1 FROM (${acked}) k WHERE op <> 'delete'`,
+        [c.runId, c.dest, c.sync],
+      );
+      const [unacked] = await tx.query(
+        `SELECT count(*) AS n, min(c.cursor) AS low FROM ebb_changes c
+         LEFT JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+         LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+         WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL)`,
+        [c.runId, c.dest],
+      );
+      const pending = num(unacked.n);
+      const low = unacked.low == null ? undefined : Number(unacked.low);
+      const watermark = c.watermarkHigh === undefined ? undefined : low === undefined ? c.watermarkHigh : Math.min(c.watermarkHigh, low);
+      if (watermark !== undefined) {
+        await tx.exec(
+          `INSERT INTO ebb_watermarks (sync, dest, value, committed_run) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (sync, dest) DO UPDATE SET value = excluded.value, committed_run = excluded.committed_run`,
+          [c.sync, c.dest, watermark, c.runId],
+        );
+      }
+      const [total] = await tx.query(`SELECT count(*) AS n FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      const committedRows = num(total.n) - pending;
+      await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      await tx.exec(`DELETE FROM ebb_chunk_acks WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      await tx.exec(
+        `UPDATE ebb_run_destinations SET status = 'committed', committed_rows = ${committedRows}, pending_rows = ${pending},
+           watermark = $3, committed_at = now() WHERE run_id = $1 AND dest = $2`,
+        [c.runId, c.dest, watermark ?? null],
+      );
+      return { committed: committedRows, pending, watermark };
+    });
+  }
+
+  /** Rows rejected or left retryable by a run, with their reasons. */
+  async pendingRows(runId: string, dest: string, limit = 1000): Promise<PendingRow[]> {
+    const rows = await this.driver.query<{ run_id: string; seq: number; key: string; status: string; reason: string | null }>(
+      `SELECT run_id, seq, key, status, reason FROM ebb_row_outcomes WHERE run_id = $1 AND dest = $2 ORDER BY seq LIMIT ${Math.trunc(limit)}`,
+      [runId, dest],
+    );
+    return rows.map((r) => ({ runId: r.run_id, seq: num(r.seq), key: r.key, status: r.status, reason: r.reason }));
+  }
+
+  /** A destination's committed snapshot size. */
+  async snapshotSize(sync: string, dest: string): Promise<number> {
+    const [r] = await this.driver.query(`SELECT count(*) AS n FROM ebb_snapshots WHERE sync = $1 AND dest = $2`, [sync, dest]);
+    return num(r.n);
+  }
+
+  /** The committed watermark of one destination, if any. */
+  async watermark(sync: string, dest: string): Promise<number | undefined> {
+    return (await this.watermarks(sync)).get(dest);
+  }
+
+  /** Recent runs, newest first. */
+  async recentRuns(sync: string | undefined, limit = 20): Promise<Record<string, unknown>[]> {
+    return this.driver.query(
+      `SELECT run_id, sync, status, started_at, finished_at, summary, error FROM ebb_runs ${sync ? 'WHERE sync = $1' : ''} ORDER BY started_at DESC LIMIT ${Math.trunc(limit)}`,
+      sync ? [sync] : [],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+/** Counts come back as bigint from DuckDB and as strings from pg's int8. */
+function num(v: unknown): number {
+  return v === null || v === undefined ? 0 : Number(v);
+}

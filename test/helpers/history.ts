@@ -1,0 +1,50 @@
+import type { WorkflowHandle } from '@temporalio/client';
+
+/** Events and the largest payload in a workflow's history, across its continue-as-new chain. */
+export async function historyStats(handle: WorkflowHandle): Promise<{ events: number; segments: number; maxSegmentEvents: number; largestPayloadBytes: number }> {
+  let runId: string | undefined = handle.firstExecutionRunId;
+  let events = 0;
+  let segments = 0;
+  let maxSegmentEvents = 0;
+  let largest = 0;
+  const client = handle.client;
+  while (runId) {
+    const h = await client.getHandle(handle.workflowId, runId).fetchHistory();
+    const list = h.events ?? [];
+    events += list.length;
+    maxSegmentEvents = Math.max(maxSegmentEvents, list.length);
+    segments++;
+    largest = Math.max(largest, largestPayload(h));
+    const last = list[list.length - 1];
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return { events, segments, maxSegmentEvents, largestPayloadBytes: largest };
+}
+
+/** Walks a history object and returns the size of the largest payload's data. */
+export function largestPayload(node: unknown): number {
+  let max = 0;
+  const walk = (v: unknown) => {
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    const o = v as Record<string, unknown>;
+    if (o.data instanceof Uint8Array && o.metadata) max = Math.max(max, o.data.byteLength);
+    for (const x of Object.values(o)) walk(x);
+  };
+  walk(node);
+  return max;
+}
+
+/** Every payload of a history decoded as UTF-8 text (JSON payloads are plain JSON bytes). */
+export function payloadTexts(node: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    const o = v as Record<string, unknown>;
+    if (o.data instanceof Uint8Array && o.metadata) out.push(Buffer.from(o.data).toString('utf8'));
+    for (const x of Object.values(o)) walk(x);
+  };
+  walk(node);
+  return out;
+}

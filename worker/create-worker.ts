@@ -1,0 +1,29 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+/** Options for {@link createEbbWorker}. */
+export interface EbbWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A pre-built workflow bundle (tests build it once); otherwise bundled from workflows/. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options (concurrency limits, interceptors). */
+  extra?: Partial<WorkerOptions>;
+}
+
+/** Builds an ebb worker: the sync workflow plus the activities wired to real dependencies. */
+export async function createEbbWorker(o: EbbWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace ?? 'default',
+    taskQueue: o.taskQueue,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(o.deps),
+    maxConcurrentActivityTaskExecutions: 16,
+    ...o.extra,
+  });
+}
+
+export { NativeConnection };

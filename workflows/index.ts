@@ -1,0 +1,2 @@
+/** The workflows the ebb worker registers. */
+export { syncWorkflow } from './sync-workflow';

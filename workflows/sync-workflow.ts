@@ -1,0 +1,162 @@
+/**
+ * syncWorkflow: the story of one sync run.
+ *
+ *   load spec → plan (stage + diff) → apply chunks per destination → commit per destination
+ *
+ * Only names, counts, hashes and seq ranges cross this code: rows stay in the source, the
+ * state store and the destination. History stays bounded: apply continues as new after
+ * `maxHistoryEvents`, carrying only counts and slice positions.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EbbActivities } from '../activities';
+import { sliceChunks } from '../domain/chunking';
+import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
+import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
+import { applyStep, commitStep, planStep, quickStep } from './activity-options';
+import { progressQuery } from './definitions';
+import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
+import type { DestinationProgress, DestinationRunResult, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
+
+const { loadSpec, recordRun } = proxyActivities<EbbActivities>(quickStep);
+const { planChanges } = proxyActivities<EbbActivities>(planStep);
+const { commitDestination } = proxyActivities<EbbActivities>(commitStep);
+
+const DEFAULT_ROWS_PER_SLICE = 20_000;
+const DEFAULT_MAX_HISTORY_EVENTS = 1_500;
+
+/** Runs one sync: see the module comment. Start it with workflow id `sync/<name>`. */
+export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunResult> {
+  const options = input.options ?? {};
+  const progress: SyncProgress = {
+    sync: typeof input.spec === 'string' ? input.spec : String((input.spec as { name?: unknown }).name ?? ''),
+    phase: 'loading',
+    segment: input.resume?.segment ?? 0,
+    destinations: input.resume?.progress ?? {},
+    plan: input.resume?.plan,
+    runId: input.resume?.runId,
+  };
+  setHandler(progressQuery, () => progress);
+
+  const startedAt = input.resume?.startedAt ?? Date.now();
+  const { spec, specHash } = input.resume ?? (await loadSpec({ spec: input.spec }));
+  progress.sync = spec.name;
+  upsertSearchAttributes([{ key: EbbSync, value: spec.name }]);
+
+  let runId = input.resume?.runId ?? workflowInfo().runId;
+  try {
+    let plan: RunPlan;
+    if (input.resume) {
+      plan = input.resume.plan;
+    } else {
+      setPhase(progress, 'planning');
+      plan = await planChanges({ runId, spec, specHash, fullResync: options.fullResync ?? false });
+      runId = plan.runId; // after a reset, the staged change set is the one the plan recorded
+      progress.runId = runId;
+      progress.plan = plan;
+      upsertSearchAttributes([{ key: EbbRowsChanged, value: plan.destinations.reduce((n, d) => n + d.total, 0) }]);
+    }
+
+    setPhase(progress, 'applying');
+    const rowsPerSlice = options.rowsPerSlice ?? DEFAULT_ROWS_PER_SLICE;
+    const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+    const { applyChunks } = proxyActivities<EbbActivities>(applyStep(options.applyHeartbeatTimeoutSeconds));
+    const historyFull = () => workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
+
+    const settled = await Promise.allSettled(
+      spec.destinations.map(async (dest) => {
+        const dp = plan.destinations.find((d) => d.destination === dest.name);
+        if (!dp) throw ApplicationFailure.nonRetryable(`plan has no destination "${dest.name}"`, 'EbbFatalError');
+        const slices = sliceChunks(dp.chunks, dp.chunkSize, rowsPerSlice);
+        const state: DestinationProgress = (progress.destinations[dest.name] ??= {
+          slicesDone: 0,
+          slicesTotal: slices.length,
+          chunksDone: 0,
+          outcomes: NO_OUTCOMES,
+        });
+        if (state.committed) return;
+        // A pool of `concurrency` workers over the slices, stopping early when history is full.
+        let next = state.slicesDone;
+        const worker = async () => {
+          while (next < slices.length && !historyFull()) {
+            const slice = slices[next++];
+            const r = await applyChunks({ sync: spec.name, runId, primaryKey: spec.primaryKey, destination: dest, slice });
+            state.outcomes = addOutcomes(state.outcomes, r);
+            state.chunksDone += slice.to - slice.from;
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, slices.length)) }, worker));
+        state.slicesDone = next;
+        if (next < slices.length) return; // continue as new below; in-flight slices have finished
+        state.committed = await commitDestination({ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh });
+      }),
+    );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    if (spec.destinations.some((d) => !progress.destinations[d.name].committed)) {
+      log.info('history is large: continuing as new', { sync: spec.name, runId, segment: progress.segment });
+      await continueAsNew<typeof syncWorkflow>({
+        spec: spec.name,
+        options,
+        resume: { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1 },
+      });
+    }
+
+    setPhase(progress, 'done');
+    const result = summarize(spec, plan, progress, startedAt);
+    await recordRun({ sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) });
+    return result;
+  } catch (err) {
+    setPhase(progress, 'failed');
+    const message = failureMessage(err);
+    await recordRun({ sync: spec.name, runId, status: 'failed', error: message }).catch(() => undefined);
+    if (err instanceof ActivityFailure || err instanceof ApplicationFailure) throw err;
+    throw ApplicationFailure.nonRetryable(`[sync=${spec.name}] ${message}`, 'EbbFatalError');
+  }
+}
+
+function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {
+  progress.phase = phase;
+  upsertSearchAttributes([{ key: EbbStatus, value: phase }]);
+}
+
+function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, startedAt: number): SyncRunResult {
+  const finished = Date.now();
+  return {
+    sync: spec.name,
+    runId: plan.runId,
+    status: 'committed',
+    rowsRead: plan.rowsRead,
+    nullKeys: plan.nullKeys,
+    destinations: spec.destinations.map((d: DestinationSpec): DestinationRunResult => {
+      const dp = plan.destinations.find((x) => x.destination === d.name)!;
+      const p = progress.destinations[d.name];
+      return { ...dp, ...(p?.outcomes ?? NO_OUTCOMES), committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark };
+    }),
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - startedAt,
+    segments: progress.segment + 1,
+  };
+}
+
+function countsOnly(d: DestinationRunResult) {
+  const { destination, adds, changes, removes, ok, rejected, retryable, committed, pending } = d;
+  return { destination, adds, changes, removes, ok, rejected, retryable, committed, pending };
+}
+
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  // The innermost cause says what went wrong; the outer layers say where.
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}

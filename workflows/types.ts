@@ -1,0 +1,93 @@
+/**
+ * The public, plain-JSON contract of `syncWorkflow`: what any Temporal client sends and gets
+ * back. Nothing here carries row data: only names, counts, hashes and ranges.
+ */
+import type { DestinationPlan, OutcomeCounts, RunPlan } from '../domain/plan';
+import type { SyncSpec, SyncSpecInput } from '../domain/spec/schema';
+
+/** Input of `syncWorkflow`. */
+export interface SyncWorkflowInput {
+  /**
+   * Either the name of a spec in the worker's `syncs/` folder (`"customers-to-crm"`), or a
+   * whole spec inline, as JSON (see `syncs/sync-spec.schema.json`).
+   */
+  spec: string | SyncSpecInput;
+  options?: SyncOptions;
+  /** Set by the workflow itself when it continues as new; clients leave it out. */
+  resume?: ResumeState;
+}
+
+/** Options for one run. */
+export interface SyncOptions {
+  /** Send every row of the model, whatever its hash (a resync). Default false. */
+  fullResync?: boolean;
+  /** Rows handled by one apply activity call (rounded to whole chunks). Default 20,000. */
+  rowsPerSlice?: number;
+  /** Continue as new after this many history events. Default 1,500. */
+  maxHistoryEvents?: number;
+  /** Heartbeat timeout of apply activities: how soon a dead worker's chunk is retried. Default 30. */
+  applyHeartbeatTimeoutSeconds?: number;
+}
+
+/** Where a run is, carried across continue-as-new so history stays bounded. */
+export interface ResumeState {
+  runId: string;
+  startedAt: number;
+  spec: SyncSpec;
+  specHash: string;
+  plan: RunPlan;
+  /** Per destination: slices done and outcome counts so far. */
+  progress: Record<string, DestinationProgress>;
+  segment: number;
+}
+
+/** Apply progress of one destination. */
+export interface DestinationProgress {
+  slicesDone: number;
+  slicesTotal: number;
+  chunksDone: number;
+  outcomes: OutcomeCounts;
+  committed?: { committed: number; pending: number; watermark?: number };
+}
+
+/** What the progress query returns. */
+export interface SyncProgress {
+  sync: string;
+  runId?: string;
+  phase: 'loading' | 'planning' | 'applying' | 'committing' | 'done' | 'failed';
+  segment: number;
+  plan?: RunPlan;
+  destinations: Record<string, DestinationProgress>;
+}
+
+/** Result of one destination in a finished run. */
+export interface DestinationRunResult extends DestinationPlan, OutcomeCounts {
+  /** Rows that entered the committed snapshot. */
+  committed: number;
+  /** Rows left for the next run (rejected or never acknowledged). */
+  pending: number;
+  watermark?: number;
+}
+
+/** What `syncWorkflow` returns. */
+export interface SyncRunResult {
+  sync: string;
+  runId: string;
+  status: 'committed';
+  rowsRead: number;
+  nullKeys: number;
+  destinations: DestinationRunResult[];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Continue-as-new segments this run used. */
+  segments: number;
+}
+
+/** Temporal workflow id of a sync: one id per sync, so Temporal runs at most one at a time. */
+export function syncWorkflowId(syncName: string): string {
+  return `sync/${syncName}`;
+}
+
+/** Task queue the ebb worker listens on by default. */
+export const DEFAULT_TASK_QUEUE = 'ebb';
