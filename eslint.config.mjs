@@ -30,7 +30,7 @@ export default tseslint.config(
         },
       ],
     },
-  },,
+  },
   {
     files: ['domain/**/*.ts'],
     ignores: ['domain/**/*.test.ts'],
