@@ -14,8 +14,9 @@ export interface RecordRunInput {
 /** Records a run's status in the state store's run records. */
 export function makeRecordRun(deps: ActivityDeps) {
   return async function recordRun(input: RecordRunInput): Promise<void> {
-    return asStep({ sync: input.sync, step: 'record-run' }, () =>
-      deps.store.setRunStatus(input.runId, input.status, { summary: input.summary, error: input.error }),
-    );
+    return asStep({ sync: input.sync, step: 'record-run' }, async () => {
+      await deps.store.setRunStatus(input.runId, input.status, { summary: input.summary, error: input.error });
+      if (input.status === 'committed' || input.status === 'failed') await deps.store.releaseLock(input.sync, input.runId);
+    });
   };
 }

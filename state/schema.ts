@@ -8,6 +8,7 @@
  * - row_outcomes: rejected and retryable rows, with reasons (ok rows are implied by the chunk ack).
  * - snapshots: what each destination is known to hold (key, hash of mapped fields, its id value).
  * - watermarks: the committed cursor per (sync, destination).
+ * - locks: which run of a sync holds it (one run at a time, even across workflow ids).
  *
  * Large tables carry no index on DuckDB (its zone maps and hash joins do the work, and ART
  * indexes would cost memory per row); PostgreSQL gets the indexes its planner needs.
@@ -42,6 +43,8 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
     `CREATE TABLE IF NOT EXISTS ebb_snapshots (
       sync VARCHAR NOT NULL, dest VARCHAR NOT NULL, key VARCHAR NOT NULL, row_hash VARCHAR NOT NULL,
       dest_id VARCHAR, committed_run VARCHAR NOT NULL${pg ? ', PRIMARY KEY (sync, dest, key)' : ''})`,
+    `CREATE TABLE IF NOT EXISTS ebb_locks (
+      sync VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL, workflow_id VARCHAR NOT NULL, acquired_at TIMESTAMPTZ NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ebb_watermarks (
       sync VARCHAR NOT NULL, dest VARCHAR NOT NULL, value DOUBLE PRECISION NOT NULL, committed_run VARCHAR NOT NULL,
       PRIMARY KEY (sync, dest))`,

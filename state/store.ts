@@ -89,6 +89,29 @@ export class StateStore {
     );
   }
 
+  /**
+   * Takes the sync's lock for a run. Returns undefined when taken (or already held by this
+   * run), else the current holder, which the caller may check and {@link forceLock} past.
+   */
+  async acquireLock(sync: string, runId: string, workflowId: string): Promise<{ runId: string; workflowId: string } | undefined> {
+    return this.driver.transaction(async (tx) => {
+      const [held] = await tx.query<{ run_id: string; workflow_id: string }>(`SELECT run_id, workflow_id FROM ebb_locks WHERE sync = $1`, [sync]);
+      if (held && held.run_id !== runId) return { runId: held.run_id, workflowId: held.workflow_id };
+      if (!held) await tx.exec(`INSERT INTO ebb_locks (sync, run_id, workflow_id, acquired_at) VALUES ($1, $2, $3, now())`, [sync, runId, workflowId]);
+      return undefined;
+    });
+  }
+
+  /** Takes the lock from a holder that is known to be gone. */
+  async forceLock(sync: string, runId: string, workflowId: string): Promise<void> {
+    await this.driver.exec(`UPDATE ebb_locks SET run_id = $2, workflow_id = $3, acquired_at = now() WHERE sync = $1`, [sync, runId, workflowId]);
+  }
+
+  /** Releases the lock if this run holds it. */
+  async releaseLock(sync: string, runId: string): Promise<void> {
+    await this.driver.exec(`DELETE FROM ebb_locks WHERE sync = $1 AND run_id = $2`, [sync, runId]);
+  }
+
   /** Clears anything a previous attempt of this run's plan staged, so a retried plan starts clean. */
   async resetRun(runId: string): Promise<void> {
     await this.driver.transaction(async (tx) => {

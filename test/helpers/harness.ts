@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createConnectorContext } from '../../connectors/context';
@@ -22,7 +22,7 @@ export interface Harness {
   taskQueue: string;
   dir: string;
   /** Starts a sync the way platform teams do: workflow id `sync/<name>`, inline spec. */
-  start(spec: SyncSpecInput | string, options?: SyncOptions): Promise<WorkflowHandle>;
+  start(spec: SyncSpecInput | string, options?: SyncOptions): Promise<WorkflowHandleWithFirstExecutionRunId>;
   /** Starts a sync and waits for its result. */
   run(spec: SyncSpecInput | string, options?: SyncOptions): Promise<SyncRunResult>;
   close(): Promise<void>;

@@ -1,4 +1,13 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
+
+/** A fetched workflow history. */
+export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+/** The run id a history continued as new into, if it did. */
+export function continuedAs(history: History): string | undefined {
+  const last = history.events?.[history.events.length - 1];
+  return last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+}
 
 /** Events and the largest payload in a workflow's history, across its continue-as-new chain. */
 export async function historyStats(handle: WorkflowHandle): Promise<{ events: number; segments: number; maxSegmentEvents: number; largestPayloadBytes: number }> {
@@ -9,14 +18,13 @@ export async function historyStats(handle: WorkflowHandle): Promise<{ events: nu
   let largest = 0;
   const client = handle.client;
   while (runId) {
-    const h = await client.getHandle(handle.workflowId, runId).fetchHistory();
+    const h: History = await client.getHandle(handle.workflowId, runId).fetchHistory();
     const list = h.events ?? [];
     events += list.length;
     maxSegmentEvents = Math.max(maxSegmentEvents, list.length);
     segments++;
     largest = Math.max(largest, largestPayload(h));
-    const last = list[list.length - 1];
-    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    runId = continuedAs(h);
   }
   return { events, segments, maxSegmentEvents, largestPayloadBytes: largest };
 }

@@ -10,11 +10,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { SyncSpecInput } from '../../domain/spec/schema';
 import { createHarness, type Harness } from '../helpers/harness';
+import { continuedAs, type History } from '../helpers/history';
 import { createTestDatabase } from '../helpers/postgres';
 import { workflowBundle } from '../helpers/temporal';
 import { createCustomers } from '../helpers/warehouse';
@@ -75,11 +76,10 @@ describe('replaying syncWorkflow histories', () => {
       let runId: string | undefined = handle.firstExecutionRunId;
       let segment = 0;
       while (runId) {
-        const history = await h.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        const history: History = await h.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
         await replay(`${name}#${segment}`, history);
         if (process.env.EBB_RECORD_HISTORIES === '1') await writeFile(path.join(fixtures, `${name}-${segment}.json`), historyToJSON(history));
-        const last = history.events?.[history.events.length - 1];
-        runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+        runId = continuedAs(history);
         segment++;
       }
     }
