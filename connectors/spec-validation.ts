@@ -5,45 +5,67 @@ import { syncSpecSchema, type SyncSpec } from '../domain/spec/schema';
 import { destinationConnectors, sourceConnectors } from './registry';
 
 /**
- * Validates a sync spec completely before anything runs: the spec's own shape, then each
- * connector's `connection` against that connector's schema, then the mode against what the
- * destination supports. Every problem is collected, so one error lists every bad path.
- * Throws a non-retryable config error naming `file`.
+ * Validates a sync spec completely before anything runs: the spec's own shape, each
+ * connector's `connection` against that connector's schema, and each mode against what the
+ * destination supports. Every problem is collected, even when the spec's shape is broken
+ * elsewhere, so one error lists every bad path. Throws a non-retryable config error naming `file`.
  */
 export function validateSpec(raw: unknown, file: string): SyncSpec {
   const parsed = syncSpecSchema.safeParse(raw);
-  if (!parsed.success) throw configError(formatSpecIssues(file, specIssues(parsed.error)), { path: file });
-  const spec = parsed.data;
-  const issues: SpecIssue[] = [];
-
-  const source = sourceConnectors[spec.source.kind];
-  if (!source) {
-    issues.push({ path: 'source.kind', message: `unknown source kind "${spec.source.kind}"; known: ${Object.keys(sourceConnectors).join(', ')}` });
-  } else {
-    const r = source.configSchema.safeParse(spec.source.connection);
-    if (!r.success) issues.push(...specIssues(r.error, ['source', 'connection']));
+  const issues: SpecIssue[] = parsed.success ? [] : specIssues(parsed.error);
+  issues.push(...connectorIssues(raw));
+  if (parsed.success && parsed.data.changeDetection.mode === 'watermark' && parsed.data.destinations.some((d) => d.mode === 'mirror')) {
+    issues.push({ path: 'changeDetection.mode', message: 'mirror mode needs deletes, which only a full read can see; use changeDetection.mode "diff"' });
   }
+  if (issues.length || !parsed.success) throw configError(formatSpecIssues(file, dedupe(issues)), { path: file });
+  return parsed.data;
+}
 
-  spec.destinations.forEach((d, i) => {
-    const dest = destinationConnectors[d.kind];
-    if (!dest) {
+/** Checks the connector-specific parts of a (possibly otherwise broken) spec. */
+function connectorIssues(raw: unknown): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const spec = asRecord(raw);
+  const source = asRecord(spec?.source);
+  if (typeof source?.kind === 'string') {
+    const connector = sourceConnectors[source.kind];
+    if (!connector) {
+      issues.push({ path: 'source.kind', message: `unknown source kind "${source.kind}"; known: ${Object.keys(sourceConnectors).join(', ')}` });
+    } else {
+      const r = connector.configSchema.safeParse(source.connection ?? {});
+      if (!r.success) issues.push(...specIssues(r.error, ['source', 'connection']));
+    }
+  }
+  const destinations = Array.isArray(spec?.destinations) ? spec.destinations : [];
+  destinations.forEach((item, i) => {
+    const d = asRecord(item);
+    if (typeof d?.kind !== 'string') return;
+    const connector = destinationConnectors[d.kind];
+    if (!connector) {
       issues.push({ path: `destinations[${i}].kind`, message: `unknown destination kind "${d.kind}"; known: ${Object.keys(destinationConnectors).join(', ')}` });
       return;
     }
-    const r = dest.configSchema.safeParse(d.connection);
+    const r = connector.configSchema.safeParse(d.connection ?? {});
     if (!r.success) issues.push(...specIssues(r.error, ['destinations', i, 'connection']));
-    if (!dest.modes.includes(d.mode)) {
-      issues.push({ path: `destinations[${i}].mode`, message: `${d.kind} does not support mode "${d.mode}"; use one of ${dest.modes.join(', ')}` });
+    const mode = d.mode ?? 'upsert';
+    if (typeof mode === 'string' && !(connector.modes as readonly string[]).includes(mode) && ['upsert', 'update', 'insert', 'mirror'].includes(mode)) {
+      issues.push({ path: `destinations[${i}].mode`, message: `${d.kind} does not support mode "${mode}"; use one of ${connector.modes.join(', ')}` });
     }
   });
-  if (spec.changeDetection.mode === 'watermark' && spec.destinations.some((d) => d.mode === 'mirror')) {
-    issues.push({
-      path: 'changeDetection.mode',
-      message: 'mirror mode needs deletes, which only a full read can see; use changeDetection.mode "diff"',
-    });
-  }
-  if (issues.length) throw configError(formatSpecIssues(file, issues), { path: file });
-  return spec;
+  return issues;
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function dedupe(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.path}\u0000${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Parses YAML text and validates it. YAML syntax errors name the file, line and column. */

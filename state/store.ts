@@ -179,7 +179,7 @@ export class StateStore {
         await tx.exec(
           `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload)
            SELECT $1, $2, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, kind, op, row_hash, cursor, dest_id, payload
-           FROM (SELECT row_number() OVER (ORDER BY key) AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) y`,
+           FROM (SELECT row_number() OVER (ORDER BY key) AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) y ORDER BY rn`,
           [r.runId, r.dest, r.sync],
         );
       }

@@ -24,7 +24,7 @@ import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
 import { progressQuery } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
-import type { DestinationProgress, DestinationRunResult, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
+import type { DestinationProgress, DestinationRunResult, ResumeState, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
 
 const { loadSpec, recordRun } = proxyActivities<EbbActivities>(quickStep);
 const { planChanges } = proxyActivities<EbbActivities>(planStep);
@@ -52,6 +52,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
   upsertSearchAttributes([{ key: EbbSync, value: spec.name }]);
 
   let runId = input.resume?.runId ?? workflowInfo().runId;
+  let resumeWith: ResumeState;
   try {
     let plan: RunPlan;
     if (input.resume) {
@@ -103,18 +104,13 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     if (failed) throw failed.reason;
 
     if (spec.destinations.some((d) => !progress.destinations[d.name].committed)) {
-      log.info('history is large: continuing as new', { sync: spec.name, runId, segment: progress.segment });
-      await continueAsNew<typeof syncWorkflow>({
-        spec: spec.name,
-        options,
-        resume: { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1 },
-      });
+      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1 };
+    } else {
+      setPhase(progress, 'done');
+      const result = summarize(spec, plan, progress, startedAt);
+      await recordRun({ sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) });
+      return result;
     }
-
-    setPhase(progress, 'done');
-    const result = summarize(spec, plan, progress, startedAt);
-    await recordRun({ sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) });
-    return result;
   } catch (err) {
     setPhase(progress, 'failed');
     const message = failureMessage(err);
@@ -122,6 +118,9 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     if (err instanceof ActivityFailure || err instanceof ApplicationFailure) throw err;
     throw ApplicationFailure.nonRetryable(`[sync=${spec.name}] ${message}`, 'EbbFatalError');
   }
+  // Outside the try: continue-as-new works by throwing, and that is not a failure.
+  log.info('history is large: continuing as new', { sync: spec.name, runId, segment: progress.segment });
+  return continueAsNew<typeof syncWorkflow>({ spec: spec.name, options, resume: resumeWith });
 }
 
 function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {

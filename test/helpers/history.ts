@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 
 /** A fetched workflow history. */
@@ -55,4 +56,19 @@ export function payloadTexts(node: unknown): string[] {
   };
   walk(node);
   return out;
+}
+
+/**
+ * A history exported the way an operator exports it: `temporal workflow show --output json`
+ * with the official CLI (the same JSON the Web UI downloads).
+ */
+export function exportHistoryJson(address: string, workflowId: string, runId: string): string {
+  const cli = process.env.TEMPORAL_CLI_PATH;
+  if (!cli) throw new Error('TEMPORAL_CLI_PATH is not set: run the tests with `npm test`');
+  const r = spawnSync(cli, ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`temporal workflow show failed: ${r.stderr}`);
+  return r.stdout;
 }

@@ -11,11 +11,11 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { SyncSpecInput } from '../../domain/spec/schema';
 import { createHarness, type Harness } from '../helpers/harness';
-import { continuedAs, type History } from '../helpers/history';
+import { continuedAs, exportHistoryJson, type History } from '../helpers/history';
 import { createTestDatabase } from '../helpers/postgres';
 import { workflowBundle } from '../helpers/temporal';
 import { createCustomers } from '../helpers/warehouse';
@@ -78,7 +78,9 @@ describe('replaying syncWorkflow histories', () => {
       while (runId) {
         const history: History = await h.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
         await replay(`${name}#${segment}`, history);
-        if (process.env.EBB_RECORD_HISTORIES === '1') await writeFile(path.join(fixtures, `${name}-${segment}.json`), historyToJSON(history));
+        if (process.env.EBB_RECORD_HISTORIES === '1') {
+          await writeFile(path.join(fixtures, `${name}-${segment}.json`), exportHistoryJson(h.env.address, handle.workflowId, runId));
+        }
         runId = continuedAs(history);
         segment++;
       }

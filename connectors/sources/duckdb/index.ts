@@ -1,0 +1,94 @@
+/**
+ * `kind: duckdb`: reads a model from an embedded DuckDB database file.
+ *
+ * One DuckDB handle per Source, opened on first use; each read uses its own connection and
+ * one streaming query, which DuckDB runs as one transaction: a consistent snapshot.
+ */
+import path from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { fatalError, type EbbError } from '../../../domain/errors';
+import type { Model } from '../../../domain/spec/schema';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import { limitZero, wrapModel } from '../sql-model';
+import { duckdbInstanceOptions, MEMORY_PATH, openDuckdb } from './client';
+import { duckdbSourceConfigSchema, type DuckdbSourceConfig } from './config';
+import { mapDuckdbError } from './errors';
+import { describeModel, readBatches } from './read';
+
+export type { DuckdbSourceConfig } from './config';
+
+class DuckdbSource implements Source {
+  private readonly file: string;
+  private readonly label: string;
+  private instance?: Promise<DuckDBInstance>;
+  private closed = false;
+
+  constructor(private readonly config: DuckdbSourceConfig, ctx: ConnectorContext) {
+    this.file = config.path === MEMORY_PATH ? MEMORY_PATH : path.resolve(ctx.baseDir, config.path);
+    this.label = `duckdb source ${this.file}`;
+  }
+
+  private fail(err: unknown, object: string): EbbError {
+    return mapDuckdbError(err, { source: this.label, object });
+  }
+
+  /** A fresh connection; the database is opened once, on first use. */
+  private async connect(object: string): Promise<DuckDBConnection> {
+    if (this.closed) throw fatalError(`${this.label}: used after close()`, { path: object });
+    try {
+      this.instance ??= openDuckdb(this.file, duckdbInstanceOptions(this.config, this.file));
+      return await (await this.instance).connect();
+    } catch (err) {
+      this.instance = undefined; // a lock held by another process may clear: retry opens again
+      throw this.fail(err, 'database file');
+    }
+  }
+
+  private async withConnection<T>(model: Model, use: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const object = wrapModel(model).object;
+    const connection = await this.connect(object);
+    try {
+      return await use(connection);
+    } catch (err) {
+      throw this.fail(err, object);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async check(model: Model): Promise<void> {
+    await this.withConnection(model, (c) => c.run(limitZero(wrapModel(model).sql)));
+  }
+
+  async columns(model: Model): Promise<ColumnInfo[]> {
+    return this.withConnection(model, (c) => describeModel(c, model));
+  }
+
+  async *read(request: ReadRequest): AsyncGenerator<Row[]> {
+    const object = wrapModel(request.model).object;
+    const connection = await this.connect(object);
+    try {
+      yield* readBatches(connection, request, this.label);
+    } catch (err) {
+      throw this.fail(err, object);
+    } finally {
+      // Also runs when the consumer stops early: closing the connection ends the query.
+      connection.closeSync();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance) await instance.then((i) => i.closeSync(), () => undefined);
+  }
+}
+
+/** The DuckDB source connector. */
+export const duckdbSource: SourceConnector<DuckdbSourceConfig> = {
+  kind: 'duckdb',
+  configSchema: duckdbSourceConfigSchema,
+  create: (config, ctx) => new DuckdbSource(config, ctx),
+};
