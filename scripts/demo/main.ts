@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { findSpec } from '../../connectors/spec-files';
 import { createConnectorContext } from '../../connectors/context';
 import type { SyncSpec } from '../../domain/spec/schema';
@@ -28,6 +28,7 @@ const demoDir = path.join(root, '.ebb', 'demo');
 const customers = Number(process.env.EBB_DEMO_CUSTOMERS ?? 100_000);
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') }); // the demo prints its own story
   const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
   await rm(demoDir, { recursive: true, force: true });
   process.env.EBB_WEBHOOK_SECRET ??= randomBytes(24).toString('hex');

@@ -65,12 +65,14 @@ export async function listDir(dir: string): Promise<string[]> {
   }
 }
 
+/** Whether `file` exists (other stat failures are thrown). */
 export const exists = (file: string): Promise<boolean> =>
   stat(file).then(
     () => true,
     (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err)),
   );
 
+/** `mkdir -p`. */
 export const ensureDir = (dir: string) => mkdir(dir, { recursive: true });
 
 /** Removes files (missing ones are fine), then makes the removal durable. */

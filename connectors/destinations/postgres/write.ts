@@ -75,6 +75,8 @@ async function applyOnce(q: Queryable, table: TableMeta, idField: string, record
   for (const op of ['upsert', 'insert'] as const) {
     const rows = byOp.get(op);
     if (!rows) continue;
+    // Batches come from one mapping, so records share their fields; a field one record lacks
+    // would be written as NULL.
     const cols = columnsOf(rows);
     const set = cols.filter((c) => c !== idField).map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`);
     const onConflict = op === 'upsert' && set.length > 0 ? `DO UPDATE SET ${set.join(', ')}` : 'DO NOTHING';
