@@ -4,6 +4,7 @@ import { identityFieldOf, type DestinationSpec } from '../domain/spec/schema';
 import { applySlice, type ApplyResult } from '../runner/apply';
 import { openDestination, using } from '../runner/connect';
 import { asStep } from './failure';
+import { withKeepAlive } from './keep-alive';
 import type { ActivityDeps } from './deps';
 
 /** Input of {@link makeApplyChunks}: which run, which destination, which chunks. No rows. */
@@ -24,17 +25,24 @@ export function makeApplyChunks(deps: ActivityDeps) {
     const ctx = Context.current();
     const dest = input.destination;
     return asStep({ sync: input.sync, step: 'apply', destination: dest.name }, async () => {
-      const destination = openDestination(dest, deps.connectorContext);
-      return using(destination, async (d) => {
-        if (ctx.info.attempt === 1 && input.slice.from === 0) await d.check(dest.object);
-        return applySlice({
-          runId: input.runId,
-          dest,
-          idField: identityFieldOf(input.primaryKey, dest) as string,
-          slice: input.slice,
-          store: deps.store,
-          destination: d,
-          onChunk: ({ chunk, outcomes }) => ctx.heartbeat({ chunk, ...outcomes }),
+      let progress: Record<string, number> = { chunk: input.slice.from, ok: 0, rejected: 0, retryable: 0 };
+      // A write may legitimately take long (a destination's Retry-After, a slow bulk call).
+      return withKeepAlive(ctx, () => progress, async () => {
+        const destination = openDestination(dest, deps.connectorContext);
+        return await using(destination, async (d) => {
+          if (ctx.info.attempt === 1 && input.slice.from === 0) await d.check(dest.object);
+          return applySlice({
+            runId: input.runId,
+            dest,
+            idField: identityFieldOf(input.primaryKey, dest) as string,
+            slice: input.slice,
+            store: deps.store,
+            destination: d,
+            onChunk: ({ chunk, outcomes }) => {
+              progress = { chunk, ...outcomes };
+              ctx.heartbeat(progress);
+            },
+          });
         });
       });
     });

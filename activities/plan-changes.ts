@@ -5,6 +5,7 @@ import { openSource, using } from '../runner/connect';
 import { planRun } from '../runner/plan';
 import { configError } from '../domain/errors';
 import { asStep } from './failure';
+import { withKeepAlive } from './keep-alive';
 import type { ActivityDeps } from './deps';
 
 /** Input of {@link makePlanChanges}. */
@@ -24,17 +25,23 @@ export function makePlanChanges(deps: ActivityDeps) {
       await takeSyncLock(deps, ctx, input.spec.name, input.runId, workflowId);
       await deps.store.startRun({ runId: input.runId, sync: input.spec.name, specHash: input.specHash, workflowId });
       const source = openSource(input.spec.source, deps.connectorContext);
-      return using(source, async (src) => {
-        await src.check(input.spec.model);
-        return planRun({
-          spec: input.spec,
-          runId: input.runId,
-          fullResync: input.fullResync,
-          store: deps.store,
-          source: src,
-          onProgress: (rowsRead) => ctx.heartbeat({ rowsRead }),
-        });
-      });
+      let rowsRead = 0;
+      return withKeepAlive(ctx, () => ({ rowsRead }), () =>
+        using(source, async (src) => {
+          await src.check(input.spec.model);
+          return planRun({
+            spec: input.spec,
+            runId: input.runId,
+            fullResync: input.fullResync,
+            store: deps.store,
+            source: src,
+            onProgress: (n) => {
+              rowsRead = n;
+              ctx.heartbeat({ rowsRead });
+            },
+          });
+        }),
+      );
     });
   };
 }

@@ -33,6 +33,8 @@ export interface ReadRequest {
   since?: { column: string; value: number | string };
   /** Preferred rows per yielded batch (a hint). */
   batchSize?: number;
+  /** Only these columns (what the mappings, key and cursor read); all columns when absent. */
+  columns?: readonly string[];
 }
 
 /** A live source connection. */

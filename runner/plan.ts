@@ -3,7 +3,7 @@ import { configError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { compileMapping, mappedColumns } from '../domain/mapping';
 import type { RunPlan } from '../domain/plan';
-import { canonicalJson, hashCanonical } from '../domain/row-hash';
+import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
 import { cursorBound, readFrom, toCursor, type CursorKind } from '../domain/watermark';
 import type { StateStore } from '../state/store';
@@ -46,7 +46,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   let high: number | undefined;
   const stage = await store.openStage(runId);
   try {
-    for await (const batch of source.read({ model: spec.model, since, batchSize: 5_000 })) {
+    for await (const batch of source.read({ model: spec.model, since, batchSize: 5_000, columns: neededColumns(spec) })) {
       for (const row of batch) {
         const key = keyOf(row, pk);
         if (key === undefined) {
@@ -63,8 +63,8 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
         }
         for (const m of mappers) {
           const fields = m.map(row);
-          const json = canonicalJson(fields);
-          await stage.append({ dest: m.name, key, rowHash: hashCanonical(json), cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: json });
+          const pending = stage.append({ dest: m.name, key, cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: canonicalJson(fields) });
+          if (pending) await pending;
         }
       }
       rowsRead += batch.length;
@@ -91,6 +91,14 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   await store.dropStage(runId);
   // In watermark mode with no rows read, keep the committed watermark where it is.
   return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations };
+}
+
+/** The columns a run reads: the key, the cursor and whatever the mappings use. */
+function neededColumns(spec: SyncSpec): string[] {
+  const cols = new Set(primaryKeyColumns(spec));
+  if (spec.changeDetection.mode === 'watermark') cols.add(spec.changeDetection.column);
+  for (const d of spec.destinations) for (const c of mappedColumns(d.mapping)) cols.add(c);
+  return [...cols];
 }
 
 /** Every column the spec reads must exist in the model: say which field wants which missing column. */

@@ -11,7 +11,7 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // Insertion order is kept (DuckDB's default): changes are written in seq order, so the zone
   // maps of a chunk's row group let each chunk read skip the rest of the table.
-  const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? '256MB' });
+  const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? '192MB' });
   return new DuckdbDriver(instance, undefined);
 }
 
@@ -67,15 +67,16 @@ class DuckdbDriver implements SqlDriver {
 
   async bulkLoader(table: string, columns: readonly { name: string; type: BulkColumnType }[]): Promise<BulkLoader> {
     const c = await this.instance.connect();
-    const appender: DuckDBAppender = await c.createAppender(table);
+    const [catalog, name] = table.includes('.') ? table.split('.', 2) : [null, table];
+    const appender: DuckDBAppender = await c.createAppender(name, catalog ? 'main' : null, catalog);
     const writers = columns.map((col) => columnWriter(appender, col.type));
     let pending = 0;
     return {
-      async append(row) {
+      append(row) {
         for (let i = 0; i < writers.length; i++) writers[i](row[i]);
         appender.endRow();
         // Flush periodically so the appender's buffer stays small.
-        if (++pending >= 100_000) {
+        if (++pending >= 50_000) {
           appender.flushSync();
           pending = 0;
         }

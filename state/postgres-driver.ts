@@ -70,9 +70,9 @@ class PostgresDriver implements SqlDriver {
       await this.runner.query(sql, params);
     };
     return {
-      append: async (row) => {
+      append: (row) => {
         for (let i = 0; i < columns.length; i++) buffers[i].push(row[i] ?? null);
-        if (++count >= BULK_ROWS) await flush();
+        if (++count >= BULK_ROWS) return flush();
       },
       close: flush,
     };

@@ -2,7 +2,8 @@
  * The state store's tables. Written in the SQL subset DuckDB and PostgreSQL share.
  *
  * - runs / run_destinations: one row per run and per (run, destination), with status and counts.
- * - stage: the model's rows of this run, hashed and mapped per destination (transient: dropped after plan).
+ * - stage: the model's rows of this run, mapped per destination (transient: dropped after plan).
+ *   Row hashes are md5 of the canonical JSON payload, computed by the engine (same in both).
  * - changes: the staged change set; `seq` is dense per (run, destination), `chunk` = (seq-1) / chunk size.
  * - chunk_acks: chunks the destination answered, written in the same step as their non-ok outcomes.
  * - row_outcomes: rejected and retryable rows, with reasons (ok rows are implied by the chunk ack).
@@ -14,6 +15,11 @@
  * indexes would cost memory per row); PostgreSQL gets the indexes its planner needs.
  */
 export const STATE_SCHEMA_VERSION = 1;
+
+/** Where the stage lives. */
+export function stageTable(dialect: 'duckdb' | 'postgres'): string {
+  return dialect === 'duckdb' ? 'ebb_scratch.ebb_stage' : 'ebb_stage';
+}
 
 export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
   const pg = dialect === 'postgres';
@@ -27,9 +33,12 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, status VARCHAR NOT NULL, chunk_size BIGINT NOT NULL,
       total BIGINT NOT NULL, committed_rows BIGINT, pending_rows BIGINT, watermark DOUBLE PRECISION,
       committed_at TIMESTAMPTZ, PRIMARY KEY (run_id, dest))`,
-    `CREATE TABLE IF NOT EXISTS ebb_stage (
-      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, key VARCHAR NOT NULL, row_hash VARCHAR NOT NULL,
-      cursor DOUBLE PRECISION, dest_id VARCHAR, payload VARCHAR)`,
+    // The stage is scratch space (a crashed plan starts over): DuckDB keeps it in an attached
+    // in-memory database (no WAL, no compression on write); PostgreSQL in an UNLOGGED table.
+    ...(pg ? [] : [`ATTACH IF NOT EXISTS ':memory:' AS ebb_scratch`]),
+    `CREATE ${pg ? 'UNLOGGED ' : ''}TABLE IF NOT EXISTS ${stageTable(dialect)} (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, key VARCHAR NOT NULL,
+      cursor DOUBLE PRECISION, dest_id VARCHAR, payload VARCHAR NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ebb_changes (
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL,
       key VARCHAR NOT NULL, kind VARCHAR NOT NULL, op VARCHAR NOT NULL, row_hash VARCHAR,

@@ -24,7 +24,8 @@ export interface SqlDriver {
 }
 
 export interface BulkLoader {
-  append(row: readonly unknown[]): Promise<void>;
+  /** Buffers a row; returns a promise only when it had to flush (await it then). */
+  append(row: readonly unknown[]): Promise<void> | void;
   /** Flushes and releases. */
   close(): Promise<void>;
 }

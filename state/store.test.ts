@@ -5,6 +5,7 @@ import pg from 'pg';
 import { openDuckdbDriver } from './duckdb-driver';
 import { openPostgresDriver } from './postgres-driver';
 import { StateStore } from './store';
+import { canonicalJson, rowHash } from '../domain/row-hash';
 
 /** One suite, every engine (Kysely's habit): the embedded DuckDB store and the shared PostgreSQL one. */
 const engines: Array<{ name: string; open: () => Promise<{ store: StateStore; cleanup: () => Promise<void> }> }> = [
@@ -50,7 +51,7 @@ for (const engine of engines) {
       await store.resetRun(runId);
       const w = await store.openStage(runId);
       for (const [key, hash, cursor] of rows) {
-        await w.append({ dest: 'd', key, rowHash: hash, cursor: cursor ?? null, destId: JSON.stringify(key), payload: JSON.stringify({ id: key, h: hash }) });
+        await w.append({ dest: 'd', key, cursor: cursor ?? null, destId: JSON.stringify(key), payload: JSON.stringify({ h: hash, id: key }) });
       }
       await w.close();
     }
@@ -119,6 +120,17 @@ for (const engine of engines) {
       const r = await store.commitDestination({ runId: 'w1', sync: 'w', dest: 'd', watermarkHigh: 30 });
       assert.equal(r.watermark, 20);
       assert.equal(await store.watermark('w', 'd'), 20);
+    });
+
+    it('hashes rows in SQL exactly as domain/rowHash does, non-ASCII included', async () => {
+      const fields = { city: 'Zürich', emoji: '✓', n: 1.5 };
+      await stage('hash', [['h1', 'ignored']]);
+      const w = await store.openStage('hash2');
+      await w.append({ dest: 'd', key: 'h1', cursor: null, destId: '"h1"', payload: canonicalJson(fields) });
+      await w.close();
+      await store.diffDestination({ runId: 'hash2', sync: 'hashsync', dest: 'd', mode: 'upsert', chunkSize: 10, detectRemoves: false, fullResync: false });
+      const [row] = await store.driver.query(`SELECT row_hash FROM ebb_changes WHERE run_id = 'hash2'`);
+      assert.equal(row.row_hash, rowHash(fields));
     });
 
     it('excludes and counts rows that share a primary key', async () => {

@@ -3,7 +3,7 @@ import type { DestinationPlan } from '../domain/plan';
 import { MODE_OPS } from '../domain/sync-modes';
 import type { SyncMode } from '../domain/spec/schema';
 import type { SqlDriver } from './sql-driver';
-import { STATE_SCHEMA_VERSION, stateDdl } from './schema';
+import { STATE_SCHEMA_VERSION, stageTable, stateDdl } from './schema';
 
 /** One staged change, as the apply step reads it back. */
 export interface StagedChange {
@@ -18,7 +18,8 @@ export interface StagedChange {
 
 /** Appends the model's hashed rows for a run. */
 export interface StageWriter {
-  append(row: { dest: string; key: string; rowHash: string; cursor: number | null; destId: string; payload: string }): Promise<void>;
+  /** `payload` is the canonical JSON of the mapped fields; its md5 is the row hash. May return synchronously. */
+  append(row: { dest: string; key: string; cursor: number | null; destId: string; payload: string }): Promise<void> | void;
   close(): Promise<void>;
 }
 
@@ -60,7 +61,11 @@ export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed';
  * rows whose chunk the destination acknowledged without rejecting them.
  */
 export class StateStore {
-  constructor(readonly driver: SqlDriver) {}
+  private readonly stage: string;
+
+  constructor(readonly driver: SqlDriver) {
+    this.stage = stageTable(driver.dialect);
+  }
 
   /** Creates the tables (idempotent). */
   async migrate(): Promise<void> {
@@ -114,8 +119,10 @@ export class StateStore {
 
   /** Clears anything a previous attempt of this run's plan staged, so a retried plan starts clean. */
   async resetRun(runId: string): Promise<void> {
+    // The stage may live in another attached database (DuckDB): clear it in its own statement.
+    await this.driver.exec(`DELETE FROM ${this.stage} WHERE run_id = $1`, [runId]);
     await this.driver.transaction(async (tx) => {
-      for (const t of ['ebb_stage', 'ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_run_destinations']) {
+      for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_run_destinations']) {
         await tx.exec(`DELETE FROM ${t} WHERE run_id = $1`, [runId]);
       }
     });
@@ -123,24 +130,23 @@ export class StateStore {
 
   /** Opens the stage for a run's rows. */
   async openStage(runId: string): Promise<StageWriter> {
-    const loader = await this.driver.bulkLoader('ebb_stage', [
+    const loader = await this.driver.bulkLoader(this.stage, [
       { name: 'run_id', type: 'varchar' },
       { name: 'dest', type: 'varchar' },
       { name: 'key', type: 'varchar' },
-      { name: 'row_hash', type: 'varchar' },
       { name: 'cursor', type: 'double' },
       { name: 'dest_id', type: 'varchar' },
       { name: 'payload', type: 'varchar' },
     ]);
     return {
-      append: (r) => loader.append([runId, r.dest, r.key, r.rowHash, r.cursor, r.destId, r.payload]),
+      append: (r) => loader.append([runId, r.dest, r.key, r.cursor, r.destId, r.payload]),
       close: () => loader.close(),
     };
   }
 
   /** Drops a run's stage once every destination is diffed. */
   async dropStage(runId: string): Promise<void> {
-    await this.driver.exec(`DELETE FROM ebb_stage WHERE run_id = $1`, [runId]);
+    await this.driver.exec(`DELETE FROM ${this.stage} WHERE run_id = $1`, [runId]);
   }
 
   /**
@@ -159,17 +165,17 @@ export class StateStore {
       ? `SELECT s.key, CASE WHEN p.key IS NULL THEN 'add' ELSE 'change' END AS kind,
                 CASE WHEN p.key IS NULL THEN ${lit(ops.add)} ELSE ${lit(ops.change)} END AS op,
                 s.row_hash, s.cursor, s.dest_id, s.payload
-         FROM ebb_stage s
+         FROM (SELECT key, cursor, dest_id, payload, md5(payload) AS row_hash FROM ${this.stage} WHERE run_id = $1 AND dest = $2) s
          LEFT JOIN ebb_snapshots p ON p.sync = $3 AND p.dest = $2 AND p.key = s.key
-         WHERE s.run_id = $1 AND s.dest = $2 AND (${sent.join(' OR ')})
-           AND s.key NOT IN (SELECT key FROM ebb_stage WHERE run_id = $1 AND dest = $2 GROUP BY key HAVING count(*) > 1)`
+         WHERE (${sent.join(' OR ')})
+           AND s.key NOT IN (SELECT key FROM ${this.stage} WHERE run_id = $1 AND dest = $2 GROUP BY key HAVING count(*) > 1)`
       : undefined;
     const removes =
       ops.remove && r.detectRemoves
         ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload
            FROM ebb_snapshots p
            WHERE p.sync = $3 AND p.dest = $2
-             AND NOT EXISTS (SELECT 1 FROM ebb_stage s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key)`
+             AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key)`
         : undefined;
     const parts = [upserts, removes].filter((p): p is string => p !== undefined);
 
@@ -191,7 +197,7 @@ export class StateStore {
       );
       const [staged] = await tx.query(
         `SELECT count(*) AS staged, coalesce(sum(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS duplicates
-         FROM (SELECT count(*) AS n FROM ebb_stage WHERE run_id = $1 AND dest = $2 GROUP BY key) g`,
+         FROM (SELECT count(*) AS n FROM ${this.stage} WHERE run_id = $1 AND dest = $2 GROUP BY key) g`,
         [r.runId, r.dest],
       );
       const total = num(kinds.total);
@@ -207,7 +213,7 @@ export class StateStore {
         chunks: Math.ceil(total / size),
       };
       // rows read but not sent: unchanged, or a change this mode does not send
-      const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ebb_stage WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
+      const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
       plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes;
       await tx.exec(
         `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,

@@ -2,6 +2,10 @@
  * The ebb worker process: `npm run worker`. Connects to Temporal, opens the state store and
  * serves the `syncWorkflow` and its activities on the task queue until SIGINT/SIGTERM.
  */
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
 import { createConnectorContext } from '../connectors/context';
 import { openStateStore } from '../state/open';
@@ -17,6 +21,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
+      workflowBundle: { codePath: await workflowBundlePath() },
       deps: { store, syncsDir: config.syncsDir, connectorContext: createConnectorContext({ baseDir: config.baseDir }) },
     });
     console.log(`ebb worker: task queue "${config.taskQueue}" on ${config.temporalAddress}, state ${redact(config.stateUrl)}`);
@@ -25,6 +30,17 @@ async function main(): Promise<void> {
     await connection.close();
     await store.close();
   }
+}
+
+/**
+ * The workflow bundle: `EBB_WORKFLOW_BUNDLE` if set (built ahead, e.g. in an image), else built
+ * now in a child process, so webpack's peak memory is never part of the worker's.
+ */
+async function workflowBundlePath(): Promise<string> {
+  if (process.env.EBB_WORKFLOW_BUNDLE) return process.env.EBB_WORKFLOW_BUNDLE;
+  const out = path.join(os.tmpdir(), `ebb-workflow-bundle-${process.pid}.js`);
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'bundle-workflows.ts'), out]);
+  return out;
 }
 
 function redact(url: string): string {

@@ -95,3 +95,8 @@ export function assertDistinctColumns(names: readonly string[], object: string, 
     seen.add(name);
   }
 }
+
+/** The select list of a read: only the requested columns (quoted), or every column. */
+export function projection(columns: readonly string[] | undefined): string {
+  return columns && columns.length ? columns.map(quoteIdent).join(', ') : '*';
+}

@@ -63,7 +63,11 @@ function validate(table: TableMeta, batch: WriteBatch): void {
 /** One transaction: deletes, then each writing operation as one statement. */
 async function applyOnce(q: Queryable, table: TableMeta, idField: string, records: RecordWrite[]): Promise<RowResult[]> {
   const byOp = new Map<WriteOp, RecordWrite[]>();
-  for (const r of records) byOp.set(r.op, [...(byOp.get(r.op) ?? []), r]);
+  for (const r of records) {
+    const list = byOp.get(r.op);
+    if (list) list.push(r);
+    else byOp.set(r.op, [r]);
+  }
   const results = new Map<number, RowResult>(records.map((r) => [r.seq, { seq: r.seq, status: 'ok' }]));
   const t = qualified(table);
   const id = ident(idField);
@@ -114,7 +118,11 @@ function columnsOf(records: RecordWrite[]): string[] {
 }
 
 // bigint is not JSON; its decimal text is what PostgreSQL parses for numeric and int8 columns.
-const payload = (records: RecordWrite[]) => JSON.stringify(records.map((r) => r.fields), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const payload = (records: RecordWrite[]) => {
+  const rows = records.map((r) => r.fields);
+  const hasBigint = rows.some((f) => Object.values(f).some((v) => typeof v === 'bigint'));
+  return hasBigint ? JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) : JSON.stringify(rows);
+};
 
 /** A double-quoted identifier. */
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;

@@ -13,7 +13,7 @@ export const duckdbSourceConfigSchema = z.strictObject({
   memoryLimit: z
     .string()
     .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'use a size like "256MB" or "2GB"')
-    .default('256MB')
+    .default('128MB')
     .meta({ description: "DuckDB's memory_limit for this database; larger models spill to disk instead of growing." }),
   threads: z.number().int().min(1).max(256).optional().meta({ description: "DuckDB worker threads; DuckDB's default is one per core." }),
 });

@@ -108,8 +108,8 @@ describe('duckdb source', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('config: defaults to read-only with a 256MB memory limit; a bad memoryLimit is refused by path', () => {
-    assert.deepEqual(duckdbSource.configSchema.parse({ path: 'w.duckdb' }), { path: 'w.duckdb', readOnly: true, memoryLimit: '256MB' });
+  test('config: defaults to read-only with a 128MB memory limit; a bad memoryLimit is refused by path', () => {
+    assert.deepEqual(duckdbSource.configSchema.parse({ path: 'w.duckdb' }), { path: 'w.duckdb', readOnly: true, memoryLimit: '128MB' });
     const bad = duckdbSource.configSchema.safeParse({ path: 'w.duckdb', memoryLimit: 'lots' });
     assert.deepEqual(bad.error?.issues.map((i) => i.path), [['memoryLimit']]);
   });

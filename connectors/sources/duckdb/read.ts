@@ -7,7 +7,7 @@ import { configError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
 import type { ColumnInfo, ReadRequest, Row } from '../../types';
 import { rebatch, DEFAULT_BATCH_SIZE } from '../rebatch';
-import { quoteIdent, wrapModel } from '../sql-model';
+import { quoteIdent, projection, wrapModel } from '../sql-model';
 import { queryRows, streamChunks } from './client';
 import { rowsFromChunk } from './values';
 
@@ -40,14 +40,15 @@ export async function readStatement(
   source: string,
 ): Promise<{ sql: string; params: DuckDBValue[] }> {
   const wrapped = wrapModel(request.model);
-  if (!request.since) return { sql: wrapped.sql, params: [] };
+  const select = projection(request.columns);
+  if (!request.since) return { sql: select === '*' ? wrapped.sql : `SELECT ${select} FROM (${wrapped.sql}) AS ebb_cols`, params: [] };
   const { column, value } = request.since;
   const info = (await describeModel(connection, request.model)).find((c) => c.name === column);
   if (!info) {
     throw configError(`${source}: ${wrapped.object} has no watermark column ${JSON.stringify(column)}`, { path: 'changeDetection.column' });
   }
   const bound = watermarkBound(info.type, value);
-  return { sql: `SELECT * FROM (${wrapped.sql}) AS ebb_since WHERE ${quoteIdent(column)} >= ${bound.sql}`, params: [bound.param] };
+  return { sql: `SELECT ${select} FROM (${wrapped.sql}) AS ebb_since WHERE ${quoteIdent(column)} >= ${bound.sql}`, params: [bound.param] };
 }
 
 /**

@@ -7,7 +7,7 @@ import { configError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
 import type { ColumnInfo, ReadRequest, Row } from '../../types';
 import { DEFAULT_BATCH_SIZE, rebatch } from '../rebatch';
-import { assertDistinctColumns, limitZero, quoteIdent, wrapModel } from '../sql-model';
+import { assertDistinctColumns, limitZero, quoteIdent, projection, wrapModel } from '../sql-model';
 import { isNumericOid, isTimestampOid, Oid } from './values';
 
 /** The model's result fields (name and type OID), from planning it with LIMIT 0. */
@@ -41,13 +41,14 @@ export function watermarkBound(oid: number): string {
 
 async function readStatement(client: pg.Client, request: ReadRequest, source: string): Promise<{ sql: string; params: unknown[] }> {
   const wrapped = wrapModel(request.model);
-  if (!request.since) return { sql: wrapped.sql, params: [] };
+  const select = projection(request.columns);
+  if (!request.since) return { sql: select === '*' ? wrapped.sql : `SELECT ${select} FROM (${wrapped.sql}) AS ebb_cols`, params: [] };
   const { column, value } = request.since;
   const field = (await probeFields(client, request.model)).find((f) => f.name === column);
   if (!field) {
     throw configError(`${source}: ${wrapped.object} has no watermark column ${JSON.stringify(column)}`, { path: 'changeDetection.column' });
   }
-  const sql = `SELECT * FROM (${wrapped.sql}) AS ebb_since WHERE ${quoteIdent(column)} >= ${watermarkBound(field.dataTypeID)}`;
+  const sql = `SELECT ${select} FROM (${wrapped.sql}) AS ebb_since WHERE ${quoteIdent(column)} >= ${watermarkBound(field.dataTypeID)}`;
   return { sql, params: [String(value)] };
 }
 
