@@ -21,10 +21,10 @@ import { createHash } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { isEbbError, type EbbError } from '../../domain/errors';
 import type { Model } from '../../domain/spec/schema';
 import { createConnectorContext } from '../context';
 import type { ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../types';
+import { rejection } from './assertions';
 
 /** The `people` table a suite run reads, as `setup` leaves it. */
 export interface PeopleFixture {
@@ -95,15 +95,6 @@ function contentHash(rows: Row[]): string {
   return hash.digest('hex');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<EbbError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(isEbbError(err), `expected an EbbError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 async function firstBatch(source: Source, request: ReadRequest): Promise<void> {
   for await (const _ of source.read(request)) break;

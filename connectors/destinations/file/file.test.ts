@@ -5,11 +5,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { isEbbError, type EbbError } from '../../../domain/errors';
 import { destinationConformance, type DestinationContents } from '../../conformance/destination-suite';
 import { createConnectorContext } from '../../context';
 import type { Destination, RecordWrite, WriteBatch } from '../../types';
 import { fileDestination } from './index';
+import { rejection } from '../../conformance/assertions';
 
 // One temporary base directory for the file; configs use paths relative to it, as specs do.
 let base: string;
@@ -246,12 +246,4 @@ function parseCsv(text: string): Record<string, unknown>[] {
   return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
 }
 
-async function rejection(p: Promise<unknown>): Promise<EbbError> {
-  const err = await p.then(
-    () => assert.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(isEbbError(err), `expected an EbbError, got ${String(err)}`);
-  return err;
-}
 

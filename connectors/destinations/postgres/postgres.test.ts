@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { isEbbError, type EbbError } from '../../../domain/errors';
 import { destinationConformance } from '../../conformance/destination-suite';
 import { createConnectorContext } from '../../context';
 import type { Destination, RecordWrite, WriteBatch } from '../../types';
 import { testPgUrl } from '../../../test/helpers/postgres';
 import { toEbbError } from './errors';
 import { postgresDestination } from './index';
+import { rejection } from '../../conformance/assertions';
 
 // Every run works in its own schema, so test files can run in parallel against one server.
 const schema = `ebb_pgdest_${randomBytes(4).toString('hex')}`;
@@ -247,11 +247,3 @@ describe('postgres destination: specifics', () => {
   });
 });
 
-async function rejection(p: Promise<unknown>): Promise<EbbError> {
-  const err = await p.then(
-    () => assert.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(isEbbError(err), `expected an EbbError, got ${String(err)}`);
-  return err;
-}

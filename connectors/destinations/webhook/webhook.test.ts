@@ -5,7 +5,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isEbbError, type EbbError } from '../../../domain/errors';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../../../test/servers/webhook-receiver';
 import { destinationConformance } from '../../conformance/destination-suite';
 import { createConnectorContext } from '../../context';
@@ -13,6 +12,7 @@ import type { RecordWrite, WriteBatch } from '../../types';
 import { signature } from './client';
 import { parseRetryAfter } from './errors';
 import { webhookDestination } from './index';
+import { rejection } from '../../conformance/assertions';
 
 const SECRET = 'webhook-test-signing-secret';
 const env = { ...process.env, EBB_HOOK_SECRET: SECRET, EBB_HOOK_WRONG: 'not-the-secret', EBB_HOOK_TOKEN: 'Bearer token-from-env' };
@@ -291,11 +291,3 @@ describe('webhook destination: specifics', () => {
   });
 });
 
-async function rejection(p: Promise<unknown>): Promise<EbbError> {
-  const err = await p.then(
-    () => assert.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(isEbbError(err), `expected an EbbError, got ${String(err)}`);
-  return err;
-}

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { isEbbError, type EbbError } from '../../../domain/errors';
 import { sourceConformance } from '../../conformance/source-suite';
 import { createConnectorContext } from '../../context';
-import type { Row, Source } from '../../types';
+import type { Source } from '../../types';
 import { duckdbInstanceOptions } from './client';
 import { duckdbSource } from './index';
+import { rejection, readRows } from '../../conformance/assertions';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ebb-duckdb-source-'));
 const ctx = createConnectorContext({ baseDir: dir });
@@ -73,21 +73,7 @@ sourceConformance({
   },
 });
 
-async function rejection(p: Promise<unknown>): Promise<EbbError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isEbbError(err), String(err));
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
-async function readRows(source: Source, sql: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for await (const batch of source.read({ model: { sql } })) rows.push(...batch);
-  return rows;
-}
 
 /** Runs `code` in another Node process, where DuckDB takes its own file locks. */
 function otherProcessOpens(file: string, mode: 'READ_WRITE' | 'READ_ONLY'): string {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { isEbbError, type EbbError } from '../../../domain/errors';
 import { sourceConformance } from '../../conformance/source-suite';
 import { createConnectorContext } from '../../context';
-import type { Row, Source } from '../../types';
+import type { Source } from '../../types';
 import { postgresSource } from './index';
+import { rejection, readRows } from '../../conformance/assertions';
 
 // `source scripts/lib/postgres.sh && ebb_ensure_postgres` exports it; the default is that server.
 const url = process.env.EBB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
@@ -74,21 +74,7 @@ after(async () => {
   await admin?.end();
 });
 
-async function rejection(p: Promise<unknown>): Promise<EbbError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isEbbError(err), String(err));
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
-async function readRows(source: Source, sql: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for await (const batch of source.read({ model: { sql } })) rows.push(...batch);
-  return rows;
-}
 
 describe('postgres source', () => {
   const sources: Source[] = [];
