@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SyncSpecInput } from '../domain/spec/schema';
-import { historyStats } from '../test/helpers/history';
+import { historyStats, stepSeconds } from '../test/helpers/history';
 import { createTestDatabase } from '../test/helpers/postgres';
 import { startTemporal } from '../test/helpers/temporal';
 import { duckdb } from '../test/helpers/warehouse';
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       const result = (await handle.result()) as SyncRunResult;
       const seconds = (performance.now() - t0) / 1000;
       const stats = await historyStats(handle);
+      const steps = stepSeconds(await handle.client.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory());
       const d = result.destinations[0];
       const row = {
         run: label,
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
         maxEventsPerSegment: stats.maxSegmentEvents,
         segments: stats.segments,
         largestPayloadBytes: stats.largestPayloadBytes,
+        stepSeconds: { plan: steps.planChanges, apply: steps.applyChunks ?? 0, commit: steps.commitDestination },
       };
       log(`${label}: ${JSON.stringify(row)}`);
       return row;
@@ -104,10 +106,11 @@ async function main(): Promise<void> {
     const results = { date: new Date().toISOString(), rows: ROWS, node: process.version, cpus: os.cpus().length, peakRssMb, runs: [initial, incremental] };
     await mkdir(path.join(__dirname, 'results'), { recursive: true });
     await writeFile(path.join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\n| run | rows read | rows sent | seconds | rows/s (read, end to end) | history events (max per segment) | largest payload |`);
+    console.log(`\n| run | rows read | rows sent | seconds (plan / apply / commit) | rows/s end to end | history events (max per segment) | largest payload |`);
     console.log(`|---|---|---|---|---|---|---|`);
     for (const r of [initial, incremental]) {
-      console.log(`| ${r.run} | ${r.rowsRead.toLocaleString()} | ${r.rowsSent.toLocaleString()} | ${r.seconds} | ${r.rowsReadPerSecond.toLocaleString()} | ${r.historyEvents} (${r.maxEventsPerSegment}) | ${(r.largestPayloadBytes / 1024).toFixed(1)} KB |`);
+      const s = r.stepSeconds;
+      console.log(`| ${r.run} | ${r.rowsRead.toLocaleString()} | ${r.rowsSent.toLocaleString()} | ${r.seconds} (${s.plan} / ${s.apply} / ${s.commit}) | ${r.rowsReadPerSecond.toLocaleString()} | ${r.historyEvents} (${r.maxEventsPerSegment}) | ${(r.largestPayloadBytes / 1024).toFixed(1)} KB |`);
     }
     console.log(`\nworker peak RSS: ${peakRssMb} MB (${ROWS.toLocaleString()} rows)`);
   } finally {

@@ -72,3 +72,27 @@ export function exportHistoryJson(address: string, workflowId: string, runId: st
   if (r.status !== 0) throw new Error(`temporal workflow show failed: ${r.stderr}`);
   return r.stdout;
 }
+
+/** Wall-clock seconds spent in each activity type (first scheduled to last completed), from a history. */
+export function stepSeconds(history: History): Record<string, number> {
+  const events = history.events ?? [];
+  const typeOf = new Map<string, string>();
+  const span = new Map<string, { from: number; to: number }>();
+  const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const type = scheduled.activityType?.name ?? '?';
+      typeOf.set(String(e.eventId), type);
+      const s = span.get(type);
+      span.set(type, { from: Math.min(s?.from ?? Infinity, ms(e)), to: s?.to ?? 0 });
+    }
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const type = typeOf.get(String(done.scheduledEventId)) ?? '?';
+      const s = span.get(type);
+      if (s) s.to = Math.max(s.to, ms(e));
+    }
+  }
+  return Object.fromEntries([...span].map(([k, v]) => [k, Math.round(v.to - v.from) / 1000]));
+}
