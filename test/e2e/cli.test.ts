@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, type Harness } from '../helpers/harness';
@@ -74,6 +74,18 @@ describe('ebb CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /started sync\/cli-sync run .*\n\s+http:\/\/localhost:8233\/namespaces\/default\/workflows\/sync%2Fcli-sync\//);
     assert.match(r.stdout, /→ files\s+planned 0 \(adds 0, changes 0, removes 0, unchanged 500\)/);
+  });
+
+  it('a platform team starts the sync by name from a plain Temporal client, with plain JSON', async () => {
+    // The worker resolves names in its syncs folder (here the harness's), like EBB_SYNCS_DIR.
+    await writeFile(path.join(h.dir, 'by-name.yaml'), (await readFile(path.join(syncs, 'cli-sync.yaml'), 'utf8')).replace('name: cli-sync', 'name: by-name'));
+    const result = await h.client.workflow.execute('syncWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: 'sync/by-name',
+      args: [{ spec: 'by-name', options: { fullResync: false } }],
+    });
+    assert.equal(result.sync, 'by-name');
+    assert.equal(result.destinations[0].committed, 500);
   });
 
   it('runs lists the runs of a sync from Temporal', async () => {

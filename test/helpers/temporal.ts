@@ -2,18 +2,16 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { EBB_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
-/** The Temporal CLI the test scripts provisioned (scripts/lib/temporal.sh). */
-export function temporalCliPath(): string {
-  const p = process.env.TEMPORAL_CLI_PATH;
-  if (!p) throw new Error('TEMPORAL_CLI_PATH is not set: run the tests with `npm test`, which provisions the Temporal CLI');
-  return p;
-}
-
-/** A real Temporal dev server (the official CLI's), with ebb's search attributes registered. */
+/**
+ * A real Temporal dev server (the official CLI's), with ebb's search attributes registered.
+ * Uses the CLI that scripts/lib/temporal.sh provisioned (TEMPORAL_CLI_PATH); without one, on a
+ * machine with internet, the SDK downloads the CLI itself.
+ */
 export function startTemporal(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEMPORAL_CLI_PATH;
   return TestWorkflowEnvironment.createLocal({
     server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
+      executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
       ip: '127.0.0.1',
       searchAttributes: EBB_SEARCH_ATTRIBUTES,
       extraArgs: ['--log-level', 'error'],
