@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { openDuckdbDriver } from './duckdb-driver';
 import { openPostgresDriver } from './postgres-driver';
-import { StateStore } from './store';
+import { RETAINED_RUNS, StateStore } from './store';
 import { canonicalJson, rowHash } from '../domain/row-hash';
 
 /** One suite, every engine (Kysely's habit): the embedded DuckDB store and the shared PostgreSQL one. */
@@ -99,6 +99,18 @@ for (const engine of engines) {
       assert.deepEqual([p3.adds, p3.changes, p3.removes], [0, 0, 1], 'only the rejected delete is retried');
     });
 
+    it('keeps every sent row with its outcome after commit, without its payload', async () => {
+      const results = await store.rowResults('r2', 'd');
+      assert.deepEqual(results.map((r) => [r.key, r.op, r.status, r.reason]), [
+        ['b', 'upsert', 'ok', null],
+        ['c', 'delete', 'rejected', 'bad email'],
+        ['d', 'upsert', 'ok', null],
+      ]);
+      const [payloads] = await store.driver.query(`SELECT count(payload) AS n FROM ebb_changes WHERE run_id = 'r2'`);
+      assert.equal(Number(payloads.n), 0, 'row data is dropped at commit');
+      assert.deepEqual((await store.rowResults('r2', 'd', { status: 'rejected' })).map((r) => r.key), ['c']);
+    });
+
     it('commit is idempotent and leaves unacknowledged chunks pending', async () => {
       await stage('r4', [['x', '1'], ['y', '1'], ['z', '1']]);
       await store.diffDestination({ runId: 'r4', sync: 's', dest: 'd', mode: 'upsert', chunkSize: 1, detectRemoves: false, fullResync: false });
@@ -107,6 +119,7 @@ for (const engine of engines) {
       const first = await store.commitDestination({ runId: 'r4', sync: 's', dest: 'd' });
       assert.deepEqual([first.committed, first.pending], [1, 2]);
       assert.deepEqual(await store.commitDestination({ runId: 'r4', sync: 's', dest: 'd' }), first);
+      assert.deepEqual((await store.rowResults('r4', 'd')).map((r) => r.status), ['ok', 'unsent', 'unsent']);
     });
 
     it('never commits a watermark past an unacknowledged row', async () => {
@@ -132,6 +145,28 @@ for (const engine of engines) {
       const [row] = await store.driver.query(`SELECT row_hash FROM ebb_changes WHERE run_id = 'hash2'`);
       assert.equal(row.row_hash, rowHash(fields));
     });
+
+    it('keeps the per-row records of the last RETAINED_RUNS runs of a destination only', async () => {
+      for (let i = 0; i < RETAINED_RUNS + 2; i++) {
+        const runId = `keep-${String(i).padStart(2, '0')}`;
+        await store.startRun({ runId, sync: 'keep', specHash: 'h', workflowId: 'w' });
+        const w = await store.openStage(runId);
+        await w.append({ dest: 'd', key: 'k', cursor: null, destId: '"k"', payload: JSON.stringify({ v: i }) });
+        await w.close();
+        await store.diffDestination({ runId, sync: 'keep', dest: 'd', mode: 'upsert', chunkSize: 10, detectRemoves: false, fullResync: false });
+        await ackAllOf(runId);
+        await store.commitDestination({ runId, sync: 'keep', dest: 'd' });
+      }
+      const [kept] = await store.driver.query(`SELECT count(DISTINCT run_id) AS n FROM ebb_changes WHERE run_id LIKE 'keep-%'`);
+      assert.equal(Number(kept.n), RETAINED_RUNS);
+      assert.equal((await store.rowResults('keep-00', 'd')).length, 0, 'the oldest run aged out');
+      assert.equal((await store.rowResults(`keep-${RETAINED_RUNS + 1}`, 'd')).length, 1);
+    });
+
+    async function ackAllOf(runId: string) {
+      const rows = await store.readChunk(runId, 'd', 0);
+      await store.recordChunk(runId, 'd', 0, rows.map((r) => ({ seq: r.seq, key: r.key, status: 'ok' as const })));
+    }
 
     it('excludes and counts rows that share a primary key', async () => {
       await stage('dup', [['p', '1'], ['p', '2'], ['q', '1']]);

@@ -52,6 +52,18 @@ export interface PendingRow {
   reason: string | null;
 }
 
+/** One row of a run and what the destination did with it. */
+export interface RowOutcome {
+  seq: number;
+  key: string;
+  op: string;
+  status: string;
+  reason: string | null;
+}
+
+/** Runs per destination whose per-row records are kept. */
+export const RETAINED_RUNS = 20;
+
 /** Terminal and in-flight run states. */
 export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed';
 
@@ -310,15 +322,45 @@ export class StateStore {
       }
       const [total] = await tx.query(`SELECT count(*) AS n FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
       const committedRows = num(total.n) - pending;
-      await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
-      await tx.exec(`DELETE FROM ebb_chunk_acks WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      // The payloads (row data) go; which key was sent with which outcome stays, for audit
+      // and for rollback, until the run ages out of the last RETAINED_RUNS of this destination.
+      await tx.exec(`UPDATE ebb_changes SET payload = NULL WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
       await tx.exec(
         `UPDATE ebb_run_destinations SET status = 'committed', committed_rows = ${committedRows}, pending_rows = ${pending},
            watermark = $3, committed_at = now() WHERE run_id = $1 AND dest = $2`,
         [c.runId, c.dest, watermark ?? null],
       );
+      await this.pruneRuns(tx, c.sync, c.dest);
       return { committed: committedRows, pending, watermark };
     });
+  }
+
+  /** Drops the per-row records of committed runs older than the last {@link RETAINED_RUNS}. */
+  private async pruneRuns(tx: SqlDriver, sync: string, dest: string): Promise<void> {
+    const old = `SELECT rd.run_id FROM ebb_run_destinations rd JOIN ebb_runs r ON r.run_id = rd.run_id
+      WHERE r.sync = $1 AND rd.dest = $2 AND rd.status = 'committed' ORDER BY rd.committed_at DESC, rd.run_id DESC OFFSET ${RETAINED_RUNS}`;
+    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes']) {
+      await tx.exec(`DELETE FROM ${t} WHERE dest = $2 AND run_id IN (SELECT run_id FROM (${old}) o)`, [sync, dest]);
+    }
+  }
+
+  /**
+   * Every row a run sent to a destination, with its outcome: `ok` (its chunk was acknowledged
+   * and it was not rejected), `rejected` or `retryable` (with the destination's reason), or
+   * `unsent` (its chunk was never acknowledged). Kept for the last {@link RETAINED_RUNS} runs.
+   */
+  async rowResults(runId: string, dest: string, options: { status?: string; limit?: number } = {}): Promise<RowOutcome[]> {
+    const rows = await this.driver.query<{ seq: number; key: string; op: string; status: string; reason: string | null }>(
+      `SELECT seq, key, op, status, reason FROM (
+         SELECT c.seq, c.key, c.op, coalesce(o.status, CASE WHEN a.chunk IS NULL THEN 'unsent' ELSE 'ok' END) AS status, o.reason
+         FROM ebb_changes c
+         LEFT JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+         LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+         WHERE c.run_id = $1 AND c.dest = $2) r
+       ${options.status ? 'WHERE status = $3' : ''} ORDER BY seq LIMIT ${Math.trunc(options.limit ?? 1000)}`,
+      options.status ? [runId, dest, options.status] : [runId, dest],
+    );
+    return rows.map((r) => ({ seq: num(r.seq), key: r.key, op: r.op, status: r.status, reason: r.reason }));
   }
 
   /** Rows rejected or left retryable by a run, with their reasons. */
