@@ -34,6 +34,7 @@ export interface ApplyResult extends OutcomeCounts {
 export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
   const { runId, dest, store } = p;
   const acked = await store.ackedChunks(runId, dest.name, p.slice.from, p.slice.to);
+  const slice = acked.size < p.slice.to - p.slice.from ? await store.readChunks(runId, dest.name, p.slice.from, p.slice.to) : new Map<number, StagedChange[]>();
   let outcomes: OutcomeCounts = NO_OUTCOMES;
   let chunksWritten = 0;
   let chunksSkipped = 0;
@@ -42,7 +43,8 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
       chunksSkipped++;
       continue;
     }
-    const staged = await store.readChunk(runId, dest.name, chunk);
+    const staged = slice.get(chunk) ?? [];
+    slice.delete(chunk); // let written chunks be collected
     if (staged.length === 0) continue;
     const { results, retryAfterMs } = await writeChunk(p, staged.map((s) => toRecord(s, p.idField)));
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
@@ -80,7 +82,8 @@ async function writeChunk(p: ApplyInput, records: RecordWrite[]): Promise<{ resu
 }
 
 function toRecord(s: StagedChange, idField: string): RecordWrite {
-  const fields = s.payload !== null ? (JSON.parse(s.payload) as Record<string, unknown>) : { [idField]: s.destId === null ? null : JSON.parse(s.destId) };
+  const given = s.fields ?? (s.payload !== null ? (JSON.parse(s.payload) as Record<string, unknown>) : null);
+  const fields = given ?? { [idField]: s.destId === null ? null : JSON.parse(s.destId) };
   return { seq: s.seq, key: s.key, op: s.op, fields };
 }
 

@@ -12,7 +12,26 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
   // Insertion order is kept (DuckDB's default): changes are written in seq order, so the zone
   // maps of a chunk's row group let each chunk read skip the rest of the table.
   const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? '192MB' });
-  return new DuckdbDriver(instance, undefined);
+  return new DuckdbDriver(instance, undefined, new ConnectionPool(instance));
+}
+
+/** Idle connections kept for reuse: opening one per statement costs more than the statement. */
+class ConnectionPool {
+  private readonly idle: DuckDBConnection[] = [];
+  constructor(private readonly instance: DuckDBInstance) {}
+
+  async take(): Promise<DuckDBConnection> {
+    return this.idle.pop() ?? this.instance.connect();
+  }
+
+  give(c: DuckDBConnection): void {
+    if (this.idle.length < 8) this.idle.push(c);
+    else c.closeSync();
+  }
+
+  closeAll(): void {
+    for (const c of this.idle.splice(0)) c.closeSync();
+  }
 }
 
 class DuckdbDriver implements SqlDriver {
@@ -21,15 +40,16 @@ class DuckdbDriver implements SqlDriver {
     private readonly instance: DuckDBInstance,
     /** Set inside a transaction: every statement runs on that one connection. */
     private readonly pinned: DuckDBConnection | undefined,
+    private readonly pool: ConnectionPool,
   ) {}
 
   private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.pinned) return fn(this.pinned);
-    const c = await this.instance.connect();
+    const c = await this.pool.take();
     try {
       return await fn(c);
     } finally {
-      c.closeSync();
+      this.pool.give(c);
     }
   }
 
@@ -49,11 +69,11 @@ class DuckdbDriver implements SqlDriver {
 
   async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     if (this.pinned) return fn(this);
-    const c = await this.instance.connect();
+    const c = await this.pool.take();
     try {
       await c.run('BEGIN TRANSACTION');
       try {
-        const out = await fn(new DuckdbDriver(this.instance, c));
+        const out = await fn(new DuckdbDriver(this.instance, c, this.pool));
         await c.run('COMMIT');
         return out;
       } catch (err) {
@@ -61,7 +81,7 @@ class DuckdbDriver implements SqlDriver {
         throw err;
       }
     } finally {
-      c.closeSync();
+      this.pool.give(c);
     }
   }
 
@@ -92,6 +112,7 @@ class DuckdbDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    this.pool.closeAll();
     this.instance.closeSync();
   }
 }

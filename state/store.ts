@@ -12,8 +12,10 @@ export interface StagedChange {
   op: WriteOp;
   /** JSON of the destination's id field value (for deletes, the value last committed). */
   destId: string | null;
-  /** JSON of the mapped fields; null for deletes. */
+  /** JSON of the mapped fields; null for deletes (and when `fields` carries them parsed). */
   payload: string | null;
+  /** The mapped fields, already parsed (bulk reads parse them in one go). */
+  fields?: Record<string, unknown> | null;
 }
 
 /** Appends the model's hashed rows for a run. */
@@ -250,6 +252,37 @@ export class StateStore {
     return new Set(rows.map((r) => num(r.chunk)));
   }
 
+  /**
+   * Reads the staged changes of chunks `[from, to)` with one query (one scan, where a query per
+   * chunk would rescan the same row groups), grouped by chunk. Memory is bounded by the slice.
+   */
+  async readChunks(runId: string, dest: string, from: number, to: number): Promise<Map<number, StagedChange[]>> {
+    // One row per chunk, its columns packed as JSON arrays by the engine: parsing a few big
+    // JSON strings is far cheaper than converting thousands of values one by one.
+    const agg = (expr: string) =>
+      this.driver.dialect === 'duckdb' ? `to_json(list(${expr} ORDER BY seq))::VARCHAR` : `json_agg(${expr} ORDER BY seq)::text`;
+    const rows = await this.driver.query<{ chunk: number; seqs: string; keys: string; ops: string; ids: string; payloads: string }>(
+      `SELECT chunk, ${agg('seq')} AS seqs, ${agg('key')} AS keys, ${agg('op')} AS ops, ${agg('dest_id')} AS ids,
+              '[' || string_agg(coalesce(payload, 'null'), ',' ORDER BY seq) || ']' AS payloads
+       FROM ebb_changes WHERE run_id = $1 AND dest = $2 AND chunk >= ${Math.trunc(from)} AND chunk < ${Math.trunc(to)}
+       GROUP BY chunk`,
+      [runId, dest],
+    );
+    const chunks = new Map<number, StagedChange[]>();
+    for (const r of rows) {
+      const seqs = JSON.parse(r.seqs) as number[];
+      const keys = JSON.parse(r.keys) as string[];
+      const ops = JSON.parse(r.ops) as WriteOp[];
+      const ids = JSON.parse(r.ids) as (string | null)[];
+      const payloads = JSON.parse(r.payloads) as (Record<string, unknown> | null)[];
+      chunks.set(
+        num(r.chunk),
+        seqs.map((seq, i) => ({ seq: num(seq), key: keys[i], op: ops[i], destId: ids[i], payload: null, fields: payloads[i] })),
+      );
+    }
+    return chunks;
+  }
+
   /** Reads one chunk of staged changes, in seq order. */
   async readChunk(runId: string, dest: string, chunk: number): Promise<StagedChange[]> {
     const rows = await this.driver.query<{ seq: number; key: string; op: WriteOp; dest_id: string | null; payload: string | null }>(
@@ -265,6 +298,12 @@ export class StateStore {
    * means "the destination has these rows" for every row not listed as rejected or retryable.
    */
   async recordChunk(runId: string, dest: string, chunk: number, results: readonly (RowResult & { key: string })[]): Promise<void> {
+    const ack = `INSERT INTO ebb_chunk_acks (run_id, dest, chunk, acked_at) VALUES ($1, $2, ${Math.trunc(chunk)}, now()) ON CONFLICT (run_id, dest, chunk) DO NOTHING`;
+    // The common case, every row ok, is one statement: its own transaction.
+    if (results.every((r) => r.status === 'ok')) {
+      await this.driver.exec(ack, [runId, dest]);
+      return;
+    }
     await this.driver.transaction(async (tx) => {
       for (const r of results) {
         if (r.status === 'ok') continue;
@@ -274,10 +313,7 @@ export class StateStore {
           [runId, dest, r.key, r.status, r.reason],
         );
       }
-      await tx.exec(
-        `INSERT INTO ebb_chunk_acks (run_id, dest, chunk, acked_at) VALUES ($1, $2, ${Math.trunc(chunk)}, now()) ON CONFLICT (run_id, dest, chunk) DO NOTHING`,
-        [runId, dest],
-      );
+      await tx.exec(ack, [runId, dest]);
     });
   }
 
