@@ -5,6 +5,9 @@ import { addOutcomes, NO_OUTCOMES, type OutcomeCounts } from '../domain/plan';
 import type { DestinationSpec } from '../domain/spec/schema';
 import type { StagedChange, StateStore } from '../state/store';
 
+/** Rows read from the stage per query while applying. */
+const READ_WINDOW_ROWS = 10_000;
+
 /** Inputs of one apply slice. */
 export interface ApplyInput {
   runId: string;
@@ -34,7 +37,11 @@ export interface ApplyResult extends OutcomeCounts {
 export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
   const { runId, dest, store } = p;
   const acked = await store.ackedChunks(runId, dest.name, p.slice.from, p.slice.to);
-  const slice = acked.size < p.slice.to - p.slice.from ? await store.readChunks(runId, dest.name, p.slice.from, p.slice.to) : new Map<number, StagedChange[]>();
+  // Chunks are read a few at a time (about READ_WINDOW_ROWS rows): one query per window, and
+  // memory bounded by the window, not by the slice.
+  const window = Math.max(1, Math.floor(READ_WINDOW_ROWS / Math.max(1, p.dest.batchSize)));
+  let read = new Map<number, StagedChange[]>();
+  let readTo = p.slice.from;
   let outcomes: OutcomeCounts = NO_OUTCOMES;
   let chunksWritten = 0;
   let chunksSkipped = 0;
@@ -43,8 +50,12 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
       chunksSkipped++;
       continue;
     }
-    const staged = slice.get(chunk) ?? [];
-    slice.delete(chunk); // let written chunks be collected
+    if (chunk >= readTo) {
+      readTo = Math.min(chunk + window, p.slice.to);
+      read = await store.readChunks(runId, dest.name, chunk, readTo);
+    }
+    const staged = read.get(chunk) ?? [];
+    read.delete(chunk); // let written chunks be collected
     if (staged.length === 0) continue;
     const { results, retryAfterMs } = await writeChunk(p, staged.map((s) => toRecord(s, p.idField)));
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
