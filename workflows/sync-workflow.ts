@@ -13,6 +13,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -47,7 +48,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
   setHandler(progressQuery, () => progress);
 
   const startedAt = input.resume?.startedAt ?? Date.now();
-  const { spec, specHash } = input.resume ?? (await loadSpec({ spec: input.spec }));
+  const { spec, specHash } =
+    input.resume ?? (await loadSpec.executeWithOptions({ ...quickStep, summary: `load spec ${progress.sync || '(inline)'}` }, [{ spec: input.spec }]));
   progress.sync = spec.name;
   upsertSearchAttributes([{ key: EbbSync, value: spec.name }]);
 
@@ -59,7 +61,9 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       plan = input.resume.plan;
     } else {
       setPhase(progress, 'planning');
-      plan = await planChanges({ runId, spec, specHash, fullResync: options.fullResync ?? false });
+      plan = await planChanges.executeWithOptions({ ...planStep, summary: `plan ${spec.name}: read the model, hash, diff against the last commit` }, [
+        { runId, spec, specHash, fullResync: options.fullResync ?? false },
+      ]);
       runId = plan.runId; // after a reset, the staged change set is the one the plan recorded
       progress.runId = runId;
       progress.plan = plan;
@@ -69,7 +73,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     setPhase(progress, 'applying');
     const rowsPerSlice = options.rowsPerSlice ?? DEFAULT_ROWS_PER_SLICE;
     const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
-    const { applyChunks } = proxyActivities<EbbActivities>(applyStep(options.applyHeartbeatTimeoutSeconds));
+    const applyOptions = applyStep(options.applyHeartbeatTimeoutSeconds);
+    const { applyChunks } = proxyActivities<EbbActivities>(applyOptions);
     const historyFull = () => workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
 
     const settled = await Promise.allSettled(
@@ -89,15 +94,23 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
         const worker = async () => {
           while (next < slices.length && !historyFull()) {
             const slice = slices[next++];
-            const r = await applyChunks({ sync: spec.name, runId, primaryKey: spec.primaryKey, destination: dest, slice });
+            const summary = `apply ${dest.name}: chunks ${slice.from + 1}–${slice.to} of ${dp.chunks} (${dp.chunkSize} rows each)`;
+            const r = await applyChunks.executeWithOptions({ ...applyOptions, summary }, [
+              { sync: spec.name, runId, primaryKey: spec.primaryKey, destination: dest, slice },
+            ]);
             state.outcomes = addOutcomes(state.outcomes, r);
             state.chunksDone += slice.to - slice.from;
+            showProgress(progress);
           }
         };
         await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, slices.length)) }, worker));
         state.slicesDone = next;
         if (next < slices.length) return; // continue as new below; in-flight slices have finished
-        state.committed = await commitDestination({ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh });
+        state.committed = await commitDestination.executeWithOptions(
+          { ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` },
+          [{ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh }],
+        );
+        showProgress(progress);
       }),
     );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -108,13 +121,17 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     } else {
       setPhase(progress, 'done');
       const result = summarize(spec, plan, progress, startedAt);
-      await recordRun({ sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) });
+      await recordRun.executeWithOptions({ ...quickStep, summary: `record run ${runId} committed` }, [
+        { sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) },
+      ]);
       return result;
     }
   } catch (err) {
     setPhase(progress, 'failed');
     const message = failureMessage(err);
-    await recordRun({ sync: spec.name, runId, status: 'failed', error: message }).catch(() => undefined);
+    await recordRun
+      .executeWithOptions({ ...quickStep, summary: `record run ${runId} failed` }, [{ sync: spec.name, runId, status: 'failed', error: message }])
+      .catch(() => undefined);
     if (err instanceof ActivityFailure || err instanceof ApplicationFailure) throw err;
     throw ApplicationFailure.nonRetryable(`[sync=${spec.name}] ${message}`, 'EbbFatalError');
   }
@@ -126,6 +143,21 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
 function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {
   progress.phase = phase;
   upsertSearchAttributes([{ key: EbbStatus, value: phase }]);
+  showProgress(progress);
+}
+
+/** The run's live details in the Temporal UI: a markdown table of counts (never row data). */
+function showProgress(p: SyncProgress): void {
+  const lines = [`**${p.sync}** · ${p.phase}${p.runId ? ` · run ${p.runId}` : ''}${p.plan ? ` · rows read ${p.plan.rowsRead}` : ''}`];
+  if (p.plan) {
+    lines.push('', '| destination | adds | changes | removes | chunks done | ok | rejected | retryable | committed |', '|---|---|---|---|---|---|---|---|---|');
+    for (const d of p.plan.destinations) {
+      const s = p.destinations[d.destination];
+      const o = s?.outcomes ?? NO_OUTCOMES;
+      lines.push(`| ${d.destination} | ${d.adds} | ${d.changes} | ${d.removes} | ${s?.chunksDone ?? 0}/${d.chunks} | ${o.ok} | ${o.rejected} | ${o.retryable} | ${s?.committed ? s.committed.committed : '–'} |`);
+    }
+  }
+  setCurrentDetails(lines.join('\n'));
 }
 
 function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, startedAt: number): SyncRunResult {

@@ -1,8 +1,9 @@
 /**
  * Replay tests: histories of syncWorkflow must replay against the current workflow code, so
  * a change that would break running workflows (non-determinism) fails here, before it lands.
- *   - the recorded histories in test/replay/histories/ (committed; refresh them with
- *     EBB_RECORD_HISTORIES=1 npm test -- test/replay/replay.test.ts when a change is intended);
+ *   - the recorded histories in test/replay/histories/ (committed; each workflow change that
+ *     alters histories adds a generation: EBB_RECORD_HISTORIES=<label> npm test -- test/replay/replay.test.ts;
+ *     older generations stay, so histories of runs started by older workers keep replaying);
  *   - fresh histories of three paths run now: a two-destination run, a run that continues as
  *     new, and a failed run.
  */
@@ -78,8 +79,10 @@ describe('replaying syncWorkflow histories', () => {
       while (runId) {
         const history: History = await h.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
         await replay(`${name}#${segment}`, history);
-        if (process.env.EBB_RECORD_HISTORIES === '1') {
-          await writeFile(path.join(fixtures, `${name}-${segment}.json`), exportHistoryJson(h.env.address, handle.workflowId, runId));
+        const label = process.env.EBB_RECORD_HISTORIES;
+        if (label) {
+          const file = `${label === '1' ? '' : `${label}-`}${name}-${segment}.json`;
+          await writeFile(path.join(fixtures, file), exportHistoryJson(h.env.address, handle.workflowId, runId));
         }
         runId = continuedAs(history);
         segment++;

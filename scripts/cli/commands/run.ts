@@ -31,6 +31,8 @@ export async function runCommand(client: Client, args: RunArgs): Promise<number>
       workflowId,
       args: [{ spec, options: { fullResync: args.fullResync } }],
       typedSearchAttributes: [{ key: EbbSync, value: spec.name }],
+      staticSummary: `ebb sync ${spec.name}${args.fullResync ? ' (full resync)' : ''}`,
+      staticDetails: spec.destinations.map((d) => `- **${d.name}**: ${d.kind} \`${d.object}\`, ${d.mode}, batches of ${d.batchSize}`).join('\n'),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
