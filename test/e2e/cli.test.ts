@@ -67,6 +67,9 @@ describe('ebb CLI', () => {
     assert.equal(result.sync, 'cli-sync');
     assert.equal(result.destinations[0].ok, 500);
     assert.equal(result.destinations[0].committed, 500);
+    const described = await h.client.workflow.getHandle('sync/cli-sync').describe();
+    assert.equal(await described.staticSummary(), 'ebb sync cli-sync');
+    assert.match((await described.staticDetails()) ?? '', /\*\*files\*\*: file `customers`, upsert, batches of 100/);
   });
 
   it('run prints a human summary with the Temporal UI link', async () => {

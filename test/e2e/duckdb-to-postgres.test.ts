@@ -55,12 +55,16 @@ describe('DuckDB → PostgreSQL, end to end', () => {
   }
 
   it('first run sends every row and the destination equals the model', async () => {
-    const r = await h.run(spec);
+    const handle = await h.start(spec);
+    const r = await handle.result();
     const d = r.destinations[0];
     assert.equal(r.rowsRead, 2_000);
     assert.deepEqual([d.adds, d.changes, d.removes, d.total, d.chunks], [2_000, 0, 0, 2_000, 7]);
     assert.deepEqual([d.ok, d.rejected, d.committed, d.pending], [2_000, 0, 2_000, 0]);
     await assertDestinationEqualsModel();
+    // What an operator sees in the UI: the run's current details, a table of counts
+    const meta = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    assert.match(meta.currentDetails, /\| warehouse-contacts \| 2000 \| 0 \| 0 \| 7\/7 \| 2000 \| 0 \| 0 \| 2000 \|/);
   });
 
   it('second run moves only the changes: updates, inserts and deletes', async () => {
