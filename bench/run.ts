@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
     const spec: SyncSpecInput = {
       name: 'bench',
-      source: { kind: 'duckdb', connection: { path: warehouse } },
+      source: { kind: 'duckdb', connection: { path: warehouse, ...(process.env.EBB_BENCH_SOURCE_MEMORY ? { memoryLimit: process.env.EBB_BENCH_SOURCE_MEMORY } : {}) } },
       model: { table: 'customers' },
       primaryKey: 'customer_id',
       destinations: [

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       deps: { store, syncsDir: config.syncsDir, connectorContext: createConnectorContext({ baseDir: config.baseDir }) },
     });
     console.log(`ebb worker: task queue "${config.taskQueue}" on ${config.temporalAddress}, state ${redact(config.stateUrl)}`);
+    logMemoryEvery(Number(process.env.EBB_MEMORY_LOG_MS ?? 0));
     await worker.run();
   } finally {
     await connection.close();
@@ -41,6 +42,16 @@ async function workflowBundlePath(): Promise<string> {
   const out = path.join(os.tmpdir(), `ebb-workflow-bundle-${process.pid}.js`);
   await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'bundle-workflows.ts'), out]);
   return out;
+}
+
+/** With EBB_MEMORY_LOG_MS set, logs the process's memory to stderr (for profiling the worker). */
+function logMemoryEvery(ms: number): void {
+  if (!ms) return;
+  const mb = (n: number) => Math.round(n / 1e6);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    console.error(`memory rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}`);
+  }, ms).unref();
 }
 
 function redact(url: string): string {
