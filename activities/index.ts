@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps';
 import { makeLoadSpec } from './load-spec';
 import { makePlanChanges } from './plan-changes';
 import { makeRecordRun } from './record-run';
+import { makeStartNextSyncs } from './start-next-syncs';
 
 export type { ActivityDeps } from './deps';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     applyChunks: makeApplyChunks(deps),
     commitDestination: makeCommitDestination(deps),
     recordRun: makeRecordRun(deps),
+    startNextSyncs: makeStartNextSyncs(),
   };
 }
 

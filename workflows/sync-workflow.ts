@@ -23,11 +23,11 @@ import { sliceChunks } from '../domain/chunking';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
 import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
-import { progressQuery } from './definitions';
+import { progressQuery, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
 import type { DestinationProgress, DestinationRunResult, ResumeState, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
 
-const { loadSpec, recordRun } = proxyActivities<EbbActivities>(quickStep);
+const { loadSpec, recordRun, startNextSyncs } = proxyActivities<EbbActivities>(quickStep);
 const { planChanges } = proxyActivities<EbbActivities>(planStep);
 const { commitDestination } = proxyActivities<EbbActivities>(commitStep);
 
@@ -44,8 +44,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     destinations: input.resume?.progress ?? {},
     plan: input.resume?.plan,
     runId: input.resume?.runId,
+    reason: input.reason,
   };
   setHandler(progressQuery, () => progress);
+  // A run requested once this run has started reading could be missed by it: run again after.
+  let rerunRequested = input.resume?.rerunRequested ?? false;
+  setHandler(requestRunSignal, () => {
+    if (progress.phase !== 'loading') rerunRequested = true;
+  });
 
   const startedAt = input.resume?.startedAt ?? Date.now();
   const { spec, specHash } =
@@ -117,14 +123,21 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     if (failed) throw failed.reason;
 
     if (spec.destinations.some((d) => !progress.destinations[d.name].committed)) {
-      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1 };
+      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested };
     } else {
       setPhase(progress, 'done');
       const result = summarize(spec, plan, progress, startedAt);
       await recordRun.executeWithOptions({ ...quickStep, summary: `record run ${runId} committed` }, [
         { sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) },
       ]);
-      return result;
+      if (spec.then?.length) {
+        await startNextSyncs.executeWithOptions({ ...quickStep, summary: `then: ${spec.then.join(', ')}` }, [
+          { sync: spec.name, runId, next: spec.then, taskQueue: workflowInfo().taskQueue },
+        ]);
+      }
+      if (!rerunRequested) return result;
+      log.info('a run was requested while this one ran: running again', { sync: spec.name, runId });
+      return continueAsNew<typeof syncWorkflow>({ spec: input.spec, options, reason: 'run requested while the previous run ran' });
     }
   } catch (err) {
     setPhase(progress, 'failed');
@@ -137,7 +150,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
   }
   // Outside the try: continue-as-new works by throwing, and that is not a failure.
   log.info('history is large: continuing as new', { sync: spec.name, runId, segment: progress.segment });
-  return continueAsNew<typeof syncWorkflow>({ spec: spec.name, options, resume: resumeWith });
+  return continueAsNew<typeof syncWorkflow>({ spec: input.spec, options, reason: input.reason, resume: resumeWith });
 }
 
 function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {
@@ -148,7 +161,7 @@ function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {
 
 /** The run's live details in the Temporal UI: a markdown table of counts (never row data). */
 function showProgress(p: SyncProgress): void {
-  const lines = [`**${p.sync}** · ${p.phase}${p.runId ? ` · run ${p.runId}` : ''}${p.plan ? ` · rows read ${p.plan.rowsRead}` : ''}`];
+  const lines = [`**${p.sync}** · ${p.phase}${p.runId ? ` · run ${p.runId}` : ''}${p.plan ? ` · rows read ${p.plan.rowsRead}` : ''}${p.reason ? ` · ${p.reason}` : ''}`];
   if (p.plan) {
     lines.push('', '| destination | adds | changes | removes | chunks done | ok | rejected | retryable | committed |', '|---|---|---|---|---|---|---|---|---|');
     for (const d of p.plan.destinations) {

@@ -15,6 +15,8 @@ export interface SyncWorkflowInput {
   options?: SyncOptions;
   /** Set by the workflow itself when it continues as new; clients leave it out. */
   resume?: ResumeState;
+  /** Why this run was started (from `requestRun`, or a client); shown in the run's details. */
+  reason?: string;
 }
 
 /** Options for one run. */
@@ -29,6 +31,12 @@ export interface SyncOptions {
   applyHeartbeatTimeoutSeconds?: number;
 }
 
+/** Payload of the `requestRun` signal: who asked, for the run's details (no row data). */
+export interface RunRequest {
+  /** e.g. "dbt run 2026-11-24T10:00Z finished". */
+  reason?: string;
+}
+
 /** Where a run is, carried across continue-as-new so history stays bounded. */
 export interface ResumeState {
   runId: string;
@@ -39,6 +47,8 @@ export interface ResumeState {
   /** Per destination: slices done and outcome counts so far. */
   progress: Record<string, DestinationProgress>;
   segment: number;
+  /** A `requestRun` signal arrived after this run started reading: run again when it ends. */
+  rerunRequested?: boolean;
 }
 
 /** Apply progress of one destination. */
@@ -55,6 +65,8 @@ export interface SyncProgress {
   sync: string;
   runId?: string;
   phase: 'loading' | 'planning' | 'applying' | 'committing' | 'done' | 'failed';
+  /** Why the run started, when a client said. */
+  reason?: string;
   segment: number;
   plan?: RunPlan;
   destinations: Record<string, DestinationProgress>;

@@ -88,6 +88,9 @@ export const syncSpecSchema = z
     primaryKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     changeDetection: changeDetectionSchema.default({ mode: 'diff' }),
     destinations: z.array(destinationSpecSchema).min(1),
+    then: z.array(identifier).optional().meta({
+      description: 'Syncs to run after each successful run of this one (by name, in the worker\'s syncs folder): a sequence.',
+    }),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

@@ -9,6 +9,7 @@ import { isEbbError } from '../../domain/errors';
 import { CliError, connectClient, ExitCode } from './client';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
+import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
 import { validateCommand } from './commands/validate';
 
@@ -19,6 +20,14 @@ Usage:
   ebb run SYNC [--full-resync] [--no-wait]
                                     start a sync through Temporal and show its progress
   ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
+  ebb schedule create SYNC (--cron EXPR | --every 15m)… [--tz ZONE] [--jitter 1m]
+                         [--overlap skip] [--catchup-window 10m] [--paused] [--note TEXT]
+  ebb schedule update SYNC (--cron EXPR | --every DUR)… [--tz …] [--jitter …]
+  ebb schedule pause|unpause SYNC [--note TEXT]
+  ebb schedule trigger SYNC         run now (the overlap policy applies: skip while running)
+  ebb schedule backfill SYNC --from TIME --to TIME
+  ebb schedule delete SYNC
+  ebb schedule list                 Temporal Schedules of syncs
   ebb schema [--out FILE]           print the JSON Schema of sync specs
 
 Options:
@@ -44,6 +53,16 @@ async function main(argv: string[]): Promise<number> {
         out: { type: 'string' },
         'full-resync': { type: 'boolean' },
         'no-wait': { type: 'boolean' },
+        cron: { type: 'string', multiple: true },
+        every: { type: 'string', multiple: true },
+        tz: { type: 'string' },
+        jitter: { type: 'string' },
+        overlap: { type: 'string' },
+        'catchup-window': { type: 'string' },
+        note: { type: 'string' },
+        paused: { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
   } catch (err) {
@@ -63,6 +82,34 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand({ files: rest, syncsDir, json });
     case 'schema':
       return schemaCommand({ out: values.out });
+    case 'schedule': {
+      const [action, sync] = rest;
+      if (!action) {
+        console.error(`ebb schedule takes an action\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      const { client, close } = await connectClient();
+      try {
+        return await scheduleCommand(client, {
+          action,
+          sync,
+          syncsDir,
+          json,
+          cron: values.cron,
+          every: values.every,
+          tz: values.tz,
+          jitter: values.jitter,
+          overlap: values.overlap,
+          catchupWindow: values['catchup-window'],
+          note: values.note,
+          paused: values.paused,
+          from: values.from,
+          to: values.to,
+        });
+      } finally {
+        await close();
+      }
+    }
     case 'run':
     case 'runs': {
       if (command === 'run' && rest.length !== 1) {
