@@ -46,12 +46,15 @@ describe('applyChunks activity', () => {
       destination: { name: 'files', kind: 'file', connection: { directory: 'out', format: 'jsonl' }, object: 'people', mode: 'upsert' as const, batchSize: 2, concurrency: 1, mapping: { id: 'id', stage: 'stage' } },
       slice: { from: 0, to: 3 },
     });
-    assert.deepEqual(result, { ok: 3, rejected: 0, retryable: 0, chunksWritten: 2, chunksSkipped: 1 });
+    const { bytesSent, ...counts } = result as Awaited<ReturnType<typeof applyChunks>>;
+    assert.deepEqual(counts, { ok: 3, rejected: 0, retryable: 0, chunksWritten: 2, chunksSkipped: 1 });
+    const chunkJson = (ids: number[]) => JSON.stringify(ids.map((id) => ({ id, stage: 'lead' }))).length;
+    assert.equal(bytesSent, chunkJson([3, 4]) + chunkJson([5]), 'the payload bytes of the two chunks sent');
     assert.deepEqual(
-      heartbeats.filter((h) => (h as { ok: number }).ok > 0),
+      heartbeats.filter((h) => (h as { ok: number }).ok > 0).map((h) => ({ ...(h as object), bytesSent: undefined })),
       [
-        { chunk: 1, ok: 2, rejected: 0, retryable: 0 },
-        { chunk: 2, ok: 3, rejected: 0, retryable: 0 },
+        { chunk: 1, ok: 2, rejected: 0, retryable: 0, bytesSent: undefined },
+        { chunk: 2, ok: 3, rejected: 0, retryable: 0, bytesSent: undefined },
       ],
     );
     const parts = await readdir(path.join(dir, 'out', '.parts', 'people'));

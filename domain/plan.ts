@@ -11,6 +11,8 @@ export interface DestinationPlan {
   changes: number;
   /** Rows gone from the model (sent as deletes only in mirror mode). */
   removes: number;
+  /** Rows sent again although unchanged (a full resync). */
+  resends: number;
   /** Rows read whose mapped fields are unchanged: not sent. */
   unchanged: number;
   /** Rows sharing a primary key with another row: reported, never sent. */
@@ -35,17 +37,18 @@ export interface RunPlan {
   destinations: DestinationPlan[];
 }
 
-/** Row outcome counts for one destination. */
+/** Row outcome counts for one destination, and the bytes of payload sent. */
 export interface OutcomeCounts {
   ok: number;
   rejected: number;
   retryable: number;
+  bytesSent: number;
 }
 
 /** Adds two outcome counts. */
 export function addOutcomes(a: OutcomeCounts, b: OutcomeCounts): OutcomeCounts {
-  return { ok: a.ok + b.ok, rejected: a.rejected + b.rejected, retryable: a.retryable + b.retryable };
+  return { ok: a.ok + b.ok, rejected: a.rejected + b.rejected, retryable: a.retryable + b.retryable, bytesSent: a.bytesSent + b.bytesSent };
 }
 
 /** Zero counts. */
-export const NO_OUTCOMES: OutcomeCounts = Object.freeze({ ok: 0, rejected: 0, retryable: 0 });
+export const NO_OUTCOMES: OutcomeCounts = Object.freeze({ ok: 0, rejected: 0, retryable: 0, bytesSent: 0 });

@@ -3,7 +3,7 @@ import type { Destination, RecordWrite, RowResult } from '../connectors/types';
 import type { ChunkSlice } from '../domain/chunking';
 import { addOutcomes, NO_OUTCOMES, type OutcomeCounts } from '../domain/plan';
 import type { DestinationSpec } from '../domain/spec/schema';
-import type { StagedChange, StateStore } from '../state/store';
+import type { StagedChange, StagedChunk, StateStore } from '../state/store';
 
 /** Rows read from the stage per query while applying. */
 const READ_WINDOW_ROWS = 10_000;
@@ -40,7 +40,7 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
   // Chunks are read a few at a time (about READ_WINDOW_ROWS rows): one query per window, and
   // memory bounded by the window, not by the slice.
   const window = Math.max(1, Math.floor(READ_WINDOW_ROWS / Math.max(1, p.dest.batchSize)));
-  let read = new Map<number, StagedChange[]>();
+  let read = new Map<number, StagedChunk>();
   let readTo = p.slice.from;
   let outcomes: OutcomeCounts = NO_OUTCOMES;
   let chunksWritten = 0;
@@ -54,13 +54,14 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
       readTo = Math.min(chunk + window, p.slice.to);
       read = await store.readChunks(runId, dest.name, chunk, readTo);
     }
-    const staged = read.get(chunk) ?? [];
+    const staged = read.get(chunk)?.changes ?? [];
+    const bytes = read.get(chunk)?.bytes ?? 0;
     read.delete(chunk); // let written chunks be collected
     if (staged.length === 0) continue;
     const { results, retryAfterMs } = await writeChunk(p, staged.map((s) => toRecord(s, p.idField)));
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
     await store.recordChunk(runId, dest.name, chunk, results.map((r) => ({ ...r, key: keyOfSeq.get(r.seq) as string })));
-    const counts = countResults(results);
+    const counts = { ...countResults(results), bytesSent: bytes };
     outcomes = addOutcomes(outcomes, counts);
     chunksWritten++;
     p.onChunk?.({ chunk, outcomes });
@@ -98,7 +99,7 @@ function toRecord(s: StagedChange, idField: string): RecordWrite {
   return { seq: s.seq, key: s.key, op: s.op, fields };
 }
 
-function countResults(results: readonly RowResult[]): OutcomeCounts {
+function countResults(results: readonly RowResult[]): Omit<OutcomeCounts, 'bytesSent'> {
   const c = { ok: 0, rejected: 0, retryable: 0 };
   for (const r of results) c[r.status]++;
   return c;

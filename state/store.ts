@@ -18,6 +18,13 @@ export interface StagedChange {
   fields?: Record<string, unknown> | null;
 }
 
+/** A chunk read back for writing, with the size of its payloads (for egress accounting). */
+export interface StagedChunk {
+  changes: StagedChange[];
+  /** Bytes of the mapped payloads as JSON. */
+  bytes: number;
+}
+
 /** Appends the model's hashed rows for a run. */
 export interface StageWriter {
   /** `payload` is the canonical JSON of the mapped fields; its md5 is the row hash. May return synchronously. */
@@ -176,7 +183,7 @@ export class StateStore {
     if (ops.add) sent.push('p.key IS NULL');
     if (ops.change) sent.push(r.fullResync ? 'p.key IS NOT NULL' : '(p.key IS NOT NULL AND p.row_hash <> s.row_hash)');
     const upserts = sent.length
-      ? `SELECT s.key, CASE WHEN p.key IS NULL THEN 'add' ELSE 'change' END AS kind,
+      ? `SELECT s.key, CASE WHEN p.key IS NULL THEN 'add' WHEN p.row_hash <> s.row_hash THEN 'change' ELSE 'resend' END AS kind,
                 CASE WHEN p.key IS NULL THEN ${lit(ops.add)} ELSE ${lit(ops.change)} END AS op,
                 s.row_hash, s.cursor, s.dest_id, s.payload
          FROM (SELECT key, cursor, dest_id, payload, md5(payload) AS row_hash FROM ${this.stage} WHERE run_id = $1 AND dest = $2) s
@@ -205,7 +212,7 @@ export class StateStore {
       }
       const [kinds] = await tx.query(
         `SELECT count(*) FILTER (WHERE kind = 'add') AS adds, count(*) FILTER (WHERE kind = 'change') AS changes,
-                count(*) FILTER (WHERE kind = 'remove') AS removes, count(*) AS total
+                count(*) FILTER (WHERE kind = 'remove') AS removes, count(*) FILTER (WHERE kind = 'resend') AS resends, count(*) AS total
          FROM ebb_changes WHERE run_id = $1 AND dest = $2`,
         [r.runId, r.dest],
       );
@@ -220,6 +227,7 @@ export class StateStore {
         adds: num(kinds.adds),
         changes: num(kinds.changes),
         removes: num(kinds.removes),
+        resends: num(kinds.resends),
         duplicates: num(staged.duplicates),
         unchanged: 0,
         total,
@@ -228,7 +236,7 @@ export class StateStore {
       };
       // rows read but not sent: unchanged, or a change this mode does not send
       const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
-      plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes;
+      plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes - plan.resends;
       await tx.exec(
         `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,
         [r.runId, r.dest],
@@ -256,7 +264,7 @@ export class StateStore {
    * Reads the staged changes of chunks `[from, to)` with one query (one scan, where a query per
    * chunk would rescan the same row groups), grouped by chunk. Memory is bounded by the slice.
    */
-  async readChunks(runId: string, dest: string, from: number, to: number): Promise<Map<number, StagedChange[]>> {
+  async readChunks(runId: string, dest: string, from: number, to: number): Promise<Map<number, StagedChunk>> {
     // One row per chunk, its columns packed as JSON arrays by the engine: parsing a few big
     // JSON strings is far cheaper than converting thousands of values one by one.
     const agg = (expr: string) =>
@@ -268,17 +276,17 @@ export class StateStore {
        GROUP BY chunk`,
       [runId, dest],
     );
-    const chunks = new Map<number, StagedChange[]>();
+    const chunks = new Map<number, StagedChunk>();
     for (const r of rows) {
       const seqs = JSON.parse(r.seqs) as number[];
       const keys = JSON.parse(r.keys) as string[];
       const ops = JSON.parse(r.ops) as WriteOp[];
       const ids = JSON.parse(r.ids) as (string | null)[];
       const payloads = JSON.parse(r.payloads) as (Record<string, unknown> | null)[];
-      chunks.set(
-        num(r.chunk),
-        seqs.map((seq, i) => ({ seq: num(seq), key: keys[i], op: ops[i], destId: ids[i], payload: null, fields: payloads[i] })),
-      );
+      chunks.set(num(r.chunk), {
+        changes: seqs.map((seq, i) => ({ seq: num(seq), key: keys[i], op: ops[i], destId: ids[i], payload: null, fields: payloads[i] })),
+        bytes: r.payloads.length,
+      });
     }
     return chunks;
   }

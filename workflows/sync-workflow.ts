@@ -20,12 +20,14 @@ import {
 } from '@temporalio/workflow';
 import type { EbbActivities } from '../activities';
 import { sliceChunks } from '../domain/chunking';
+import { changePropagationEfficiency, costPerMillionRows, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
+import { parseDurationMs } from '../domain/watermark';
 import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
 import { progressQuery, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
-import type { DestinationProgress, DestinationRunResult, ResumeState, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
+import type { DestinationProgress, DestinationRunResult, ResumeState, RunKpis, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
 
 const { loadSpec, recordRun, startNextSyncs } = proxyActivities<EbbActivities>(quickStep);
 const { planChanges } = proxyActivities<EbbActivities>(planStep);
@@ -126,7 +128,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested };
     } else {
       setPhase(progress, 'done');
-      const result = summarize(spec, plan, progress, startedAt);
+      const readyAt = options.readyAt ? Date.parse(options.readyAt) : startedAt;
+      const result = summarize(spec, plan, progress, startedAt, Number.isNaN(readyAt) ? startedAt : readyAt);
       await recordRun.executeWithOptions({ ...quickStep, summary: `record run ${runId} committed` }, [
         { sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) },
       ]);
@@ -173,7 +176,7 @@ function showProgress(p: SyncProgress): void {
   setCurrentDetails(lines.join('\n'));
 }
 
-function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, startedAt: number): SyncRunResult {
+function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, startedAt: number, readyAt: number): SyncRunResult {
   const finished = Date.now();
   return {
     sync: spec.name,
@@ -184,7 +187,18 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     destinations: spec.destinations.map((d: DestinationSpec): DestinationRunResult => {
       const dp = plan.destinations.find((x) => x.destination === d.name)!;
       const p = progress.destinations[d.name];
-      return { ...dp, ...(p?.outcomes ?? NO_OUTCOMES), committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark };
+      const outcomes = p?.outcomes ?? NO_OUTCOMES;
+      const latencyMinutes = syncLatencyMinutes(finished, readyAt);
+      const kpis: RunKpis = {
+        latencyMinutes,
+        onTime: spec.sla ? latencyMinutes <= parseDurationMs(spec.sla) / 60_000 : undefined,
+        rowCoverage: rowCoverage(outcomes.ok, dp.total),
+        changePropagationEfficiency: changePropagationEfficiency(outcomes.ok, dp.adds + dp.changes + dp.removes),
+        costPerMillionRows: spec.costModel
+          ? costPerMillionRows(spec.costModel, { durationMs: finished - startedAt, rowsSynced: outcomes.ok, bytesSent: outcomes.bytesSent })
+          : undefined,
+      };
+      return { ...dp, ...outcomes, committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark, kpis };
     }),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finished).toISOString(),
@@ -194,8 +208,8 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
 }
 
 function countsOnly(d: DestinationRunResult) {
-  const { destination, adds, changes, removes, ok, rejected, retryable, committed, pending } = d;
-  return { destination, adds, changes, removes, ok, rejected, retryable, committed, pending };
+  const { destination, adds, changes, removes, resends, ok, rejected, retryable, committed, pending, kpis } = d;
+  return { destination, adds, changes, removes, resends, ok, rejected, retryable, committed, pending, kpis };
 }
 
 function failureMessage(err: unknown): string {

@@ -27,6 +27,11 @@ export interface SyncOptions {
   rowsPerSlice?: number;
   /** Continue as new after this many history events. Default 1,500. */
   maxHistoryEvents?: number;
+  /**
+   * When the warehouse data was ready (ISO-8601), e.g. when the dbt run finished: the start of
+   * the sync-latency KPI. Default: when this run started.
+   */
+  readyAt?: string;
   /** Heartbeat timeout of apply activities: how soon a dead worker's chunk is retried. Default 30. */
   applyHeartbeatTimeoutSeconds?: number;
 }
@@ -79,6 +84,21 @@ export interface DestinationRunResult extends DestinationPlan, OutcomeCounts {
   /** Rows left for the next run (rejected or never acknowledged). */
   pending: number;
   watermark?: number;
+  kpis: RunKpis;
+}
+
+/** The seed's health KPIs that one run can measure (see domain/kpis.ts for the formulas). */
+export interface RunKpis {
+  /** Minutes from warehouse-ready to committed in the destination. */
+  latencyMinutes: number;
+  /** Within the spec's `sla`, when it has one. */
+  onTime?: boolean;
+  /** % of planned rows the destination acknowledged. */
+  rowCoverage?: number;
+  /** Rows changed in the destination ÷ rows changed in the model (1 = only deltas moved). */
+  changePropagationEfficiency?: number;
+  /** With the spec's `costModel`. */
+  costPerMillionRows?: number;
 }
 
 /** What `syncWorkflow` returns. */

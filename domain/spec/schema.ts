@@ -88,6 +88,19 @@ export const syncSpecSchema = z
     primaryKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     changeDetection: changeDetectionSchema.default({ mode: 'diff' }),
     destinations: z.array(destinationSpecSchema).min(1),
+    sla: z
+      .string()
+      .regex(/^\d+(ms|s|m|h|d)$/, 'use a duration like "30m" or "1h"')
+      .optional()
+      .meta({ description: 'Freshness SLA: a run is on time when its latency (destination time − warehouse-ready time) is within it.' }),
+    costModel: z
+      .strictObject({
+        computePerHour: z.number().nonnegative().optional(),
+        toolPerMillionRows: z.number().nonnegative().optional(),
+        egressPerGb: z.number().nonnegative().optional(),
+      })
+      .optional()
+      .meta({ description: 'Prices for the cost-per-million-rows KPI, in one currency.' }),
     then: z.array(identifier).optional().meta({
       description: 'Syncs to run after each successful run of this one (by name, in the worker\'s syncs folder): a sequence.',
     }),

@@ -10,6 +10,14 @@ export function formatRunResult(r: SyncRunResult): string {
       `  → ${d.destination.padEnd(16)} planned ${d.total} (adds ${d.adds}, changes ${d.changes}, removes ${d.removes}, unchanged ${d.unchanged}${d.duplicates ? `, duplicate keys ${d.duplicates}` : ''})` +
         `  sent ok ${d.ok}  rejected ${d.rejected}  retryable ${d.retryable}  committed ${d.committed}  pending ${d.pending}`,
     );
+    const k = d.kpis;
+    const parts = [
+      `latency ${k.latencyMinutes.toFixed(2)} min${k.onTime === undefined ? '' : k.onTime ? ' (on time)' : ' (late)'}`,
+      k.rowCoverage === undefined ? undefined : `coverage ${k.rowCoverage.toFixed(1)}%`,
+      k.changePropagationEfficiency === undefined ? undefined : `CPE ${k.changePropagationEfficiency.toFixed(2)}`,
+      k.costPerMillionRows === undefined ? undefined : `cost/M rows ${k.costPerMillionRows.toFixed(4)}`,
+    ];
+    lines.push(`    KPIs: ${parts.filter(Boolean).join(' · ')}`);
   }
   return lines.join('\n');
 }

@@ -61,6 +61,8 @@ describe('DuckDB → PostgreSQL, end to end', () => {
     assert.equal(r.rowsRead, 2_000);
     assert.deepEqual([d.adds, d.changes, d.removes, d.total, d.chunks], [2_000, 0, 0, 2_000, 7]);
     assert.deepEqual([d.ok, d.rejected, d.committed, d.pending], [2_000, 0, 2_000, 0]);
+    assert.deepEqual([d.kpis.rowCoverage, d.kpis.changePropagationEfficiency], [100, 1]);
+    assert.ok(d.kpis.latencyMinutes >= 0 && d.kpis.latencyMinutes < 5);
     await assertDestinationEqualsModel();
     // What an operator sees in the UI: the run's current details, a table of counts
     const meta = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
@@ -87,6 +89,7 @@ describe('DuckDB → PostgreSQL, end to end', () => {
     const r = await h.run(spec);
     const d = r.destinations[0];
     assert.deepEqual([d.changes, d.ok, d.rejected, d.committed, d.pending], [3, 2, 1, 2, 1]);
+    assert.ok(Math.abs((d.kpis.rowCoverage ?? 0) - 200 / 3) < 1e-9, 'row coverage: 2 of 3 planned rows landed');
     const pending = await h.store.pendingRows(r.runId, 'warehouse-contacts');
     assert.equal(pending.length, 1);
     assert.equal(pending[0].key, '7');
@@ -104,6 +107,16 @@ describe('DuckDB → PostgreSQL, end to end', () => {
     await duckdb(warehouse, `UPDATE customers SET email = 'fixed.7@example.com' WHERE customer_id = 7`);
     const fixed = await h.run(spec);
     assert.deepEqual([fixed.destinations[0].total, fixed.destinations[0].ok, fixed.destinations[0].pending], [1, 1, 0]);
+    await assertDestinationEqualsModel();
+  });
+
+  it('a full resync sends every row again, and change propagation efficiency shows the reload', async () => {
+    await duckdb(warehouse, `UPDATE customers SET stage = 'resynced' WHERE customer_id IN (1, 2, 3, 4)`);
+    const r = await h.run(spec, { fullResync: true });
+    const d = r.destinations[0];
+    const rows = r.rowsRead;
+    assert.deepEqual([d.adds, d.changes, d.resends, d.ok], [0, 4, rows - 4, rows]);
+    assert.equal(d.kpis.changePropagationEfficiency, rows / 4);
     await assertDestinationEqualsModel();
   });
 });
