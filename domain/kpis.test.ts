@@ -9,6 +9,7 @@ import {
   mappingAccuracy,
   rowCoverage,
   successRate,
+  syncHealth,
   syncLatencyMinutes,
 } from './kpis';
 
@@ -50,5 +51,31 @@ describe('health KPIs (the seed formulas)', () => {
     assert.ok(Math.abs((r.z ?? 0) - 3.4110) < 1e-3);
     assert.ok(r.ci95[0] > 0 && r.ci95[1] < 0.02, 'the interval excludes zero');
     assert.equal(attributionLift({ size: 10, conversions: 1 }, { size: 10, conversions: 0 }).lift, undefined);
+  });
+});
+
+describe('sync health over runs', () => {
+  const run = (status: string, ok: number, pending: number, latency: number, onTime?: boolean, cpe?: number) => ({
+    status,
+    startedAt: '2026-11-24T00:00:00Z',
+    destinations: status === 'committed' ? [{ destination: 'd', ok, rejected: pending, retryable: 0, pending, kpis: { latencyMinutes: latency, onTime, changePropagationEfficiency: cpe } }] : undefined,
+  });
+
+  it('aggregates success rate, freshness attainment, latency quantiles, coverage and CPE', () => {
+    const h = syncHealth([run('committed', 90, 10, 5, true, 1), run('committed', 100, 0, 50, false, 2), run('failed', 0, 0, 0), run('committed', 10, 0, 10, true, 1)]);
+    assert.equal(h.runs, 4);
+    assert.equal(h.successRate, 75);
+    assert.ok(Math.abs((h.freshnessAttainment ?? 0) - 200 / 3) < 1e-9);
+    assert.deepEqual(h.latencyMinutes, { p50: 10, p95: 50 });
+    assert.equal(h.rowCoverage, (200 / 210) * 100);
+    // rows changed in source: 90/1 + 100/2 + 10/1 = 150; sent ok 200 → CPE 4/3
+    assert.ok(Math.abs((h.changePropagationEfficiency ?? 0) - 200 / 150) < 1e-9);
+    assert.deepEqual(h.rows, { ok: 200, rejected: 10, retryable: 0, pending: 10 });
+  });
+
+  it('says nothing rather than 0% or 100% without runs', () => {
+    const h = syncHealth([]);
+    assert.equal(h.successRate, undefined);
+    assert.equal(h.rowCoverage, undefined);
   });
 });

@@ -106,3 +106,62 @@ export function attributionLift(treatment: Cohort, control: Cohort): Lift {
     ci95: [difference - 1.96 * se, difference + 1.96 * se],
   };
 }
+
+/** What one recorded run contributes to a sync's health. */
+export interface RunRecord {
+  status: 'committed' | 'failed' | string;
+  startedAt: string;
+  /** Per destination, from the run summary (counts and KPIs). */
+  destinations?: Array<{
+    destination: string;
+    ok: number;
+    rejected: number;
+    retryable: number;
+    pending: number;
+    kpis?: { latencyMinutes?: number; onTime?: boolean; rowCoverage?: number; changePropagationEfficiency?: number; costPerMillionRows?: number };
+  }>;
+}
+
+/** A sync's health over a window of runs: the seed's KPIs aggregated. */
+export interface SyncHealth {
+  runs: number;
+  successRate?: number;
+  /** Over runs that had an SLA. */
+  freshnessAttainment?: number;
+  latencyMinutes: { p50?: number; p95?: number };
+  rowCoverage?: number;
+  changePropagationEfficiency?: number;
+  costPerMillionRows?: number;
+  rows: { ok: number; rejected: number; retryable: number; pending: number };
+}
+
+/** Aggregates recorded runs into {@link SyncHealth}. Coverage and CPE are row-weighted, not averaged per run. */
+export function syncHealth(runs: readonly RunRecord[]): SyncHealth {
+  const committed = runs.filter((r) => r.status === 'committed');
+  const dests = committed.flatMap((r) => r.destinations ?? []);
+  const latencies = dests.map((d) => d.kpis?.latencyMinutes).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  const slaRuns = dests.filter((d) => d.kpis?.onTime !== undefined);
+  const rows = dests.reduce(
+    (acc, d) => ({ ok: acc.ok + d.ok, rejected: acc.rejected + d.rejected, retryable: acc.retryable + d.retryable, pending: acc.pending + d.pending }),
+    { ok: 0, rejected: 0, retryable: 0, pending: 0 },
+  );
+  const planned = rows.ok + rows.pending;
+  const costs = dests.map((d) => d.kpis?.costPerMillionRows).filter((x): x is number => x !== undefined);
+  const cpes = dests.filter((d) => d.kpis?.changePropagationEfficiency !== undefined);
+  const changedInSource = cpes.reduce((n, d) => n + d.ok / (d.kpis!.changePropagationEfficiency as number), 0);
+  return {
+    runs: runs.length,
+    successRate: successRate(committed.length, runs.length),
+    freshnessAttainment: pct(slaRuns.filter((d) => d.kpis!.onTime).length, slaRuns.length),
+    latencyMinutes: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
+    rowCoverage: rowCoverage(rows.ok, planned),
+    changePropagationEfficiency: changePropagationEfficiency(cpes.reduce((n, d) => n + d.ok, 0), changedInSource),
+    costPerMillionRows: costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : undefined,
+    rows,
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}

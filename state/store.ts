@@ -427,6 +427,12 @@ export class StateStore {
     return (await this.watermarks(sync)).get(dest);
   }
 
+  /** Every sync with recorded runs. */
+  async syncNames(): Promise<string[]> {
+    const rows = await this.driver.query<{ sync: string }>(`SELECT DISTINCT sync FROM ebb_runs ORDER BY sync`);
+    return rows.map((r) => r.sync);
+  }
+
   /** Recent runs, newest first. */
   async recentRuns(sync: string | undefined, limit = 20): Promise<Record<string, unknown>[]> {
     return this.driver.query(

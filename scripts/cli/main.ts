@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEbbError } from '../../domain/errors';
 import { CliError, connectClient, ExitCode } from './client';
+import { healthCommand } from './commands/health';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
@@ -28,6 +29,8 @@ Usage:
   ebb schedule backfill SYNC --from TIME --to TIME
   ebb schedule delete SYNC
   ebb schedule list                 Temporal Schedules of syncs
+  ebb health [--sync SYNC] [--limit N]
+                                    the seed's KPIs per sync over its recent runs (state store: $EBB_STATE_URL)
   ebb schema [--out FILE]           print the JSON Schema of sync specs
 
 Options:
@@ -82,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand({ files: rest, syncsDir, json });
     case 'schema':
       return schemaCommand({ out: values.out });
+    case 'health':
+      return healthCommand({ sync: values.sync, limit: Number(values.limit ?? 100), json });
     case 'schedule': {
       const [action, sync] = rest;
       if (!action) {
