@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps';
 import { makeLoadSpec } from './load-spec';
 import { makePlanChanges } from './plan-changes';
 import { makeRecordRun } from './record-run';
+import { makeSendAlerts } from './send-alerts';
 import { makeStartNextSyncs } from './start-next-syncs';
 
 export type { ActivityDeps } from './deps';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     commitDestination: makeCommitDestination(deps),
     recordRun: makeRecordRun(deps),
     startNextSyncs: makeStartNextSyncs(),
+    sendAlerts: makeSendAlerts(deps),
   };
 }
 

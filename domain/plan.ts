@@ -1,3 +1,5 @@
+import type { SchemaDrift } from './alerts';
+
 /**
  * The plan's shape: plain counts and sizes that cross workflow history. No rows, no keys.
  */
@@ -34,6 +36,10 @@ export interface RunPlan {
   nullKeys: number;
   /** Highest cursor seen (watermark mode), as a number. */
   watermarkHigh?: number;
+  /** Rows the last committed run read (for volume anomalies). */
+  previousRowsRead?: number;
+  /** How the model's columns changed since the last committed run. */
+  schemaDrift?: SchemaDrift;
   destinations: DestinationPlan[];
 }
 

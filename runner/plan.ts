@@ -1,5 +1,6 @@
 import type { ColumnInfo, Source } from '../connectors/types';
-import { configError } from '../domain/errors';
+import { describeDrift, schemaDrift } from '../domain/alerts';
+import { configError, dataError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { compileMapping, mappedColumns } from '../domain/mapping';
 import type { RunPlan } from '../domain/plan';
@@ -29,6 +30,13 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   const { spec, store, source, runId } = p;
   const columns = await source.columns(spec.model);
   checkColumns(spec, columns);
+  const modelColumns = Object.fromEntries(columns.map((c) => [c.name, c.type]));
+  const previous = await store.lastCommittedModel(spec.name, runId);
+  const drift = spec.schemaDrift === 'ignore' ? undefined : schemaDrift(previous?.columns, modelColumns);
+  if (drift && spec.schemaDrift === 'fail') {
+    // Before anything is read or written: the policy says a changed model needs a human.
+    throw dataError(`the model's columns changed since the last committed run (${describeDrift(drift)}); schemaDrift policy is "fail": review the model and the mappings, then set schemaDrift to warn for one run or update the spec`, { path: 'schemaDrift' });
+  }
 
   const pk = primaryKeyColumns(spec);
   const mappers = spec.destinations.map((d) => ({
@@ -89,8 +97,11 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
     );
   }
   await store.dropStage(runId);
+  await store.setRunModel(runId, rowsRead, modelColumns);
   // In watermark mode with no rows read, keep the committed watermark where it is.
-  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations };
+  // A watermark read sees only recent rows, so its size says nothing about the model's volume.
+  const previousRowsRead = cd.mode === 'diff' ? previous?.rowsRead : undefined;
+  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift };
 }
 
 /** The columns a run reads: the key, the cursor and whatever the mappings use. */

@@ -58,6 +58,8 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
       sync VARCHAR NOT NULL, dest VARCHAR NOT NULL, value DOUBLE PRECISION NOT NULL, committed_run VARCHAR NOT NULL,
       PRIMARY KEY (sync, dest))`,
   ];
+  // Columns added after the first release of the table, for stores created before them.
+  ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS rows_read BIGINT`, `ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS model_columns VARCHAR`);
   if (pg) {
     ddl.push(
       `CREATE INDEX IF NOT EXISTS ebb_stage_run ON ebb_stage (run_id, dest, key)`,

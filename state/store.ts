@@ -427,6 +427,21 @@ export class StateStore {
     return (await this.watermarks(sync)).get(dest);
   }
 
+  /** Records what a run's plan saw of the model: its size and its columns (name → type). */
+  async setRunModel(runId: string, rowsRead: number, columns: Record<string, string>): Promise<void> {
+    await this.driver.exec(`UPDATE ebb_runs SET rows_read = ${Math.trunc(rowsRead)}, model_columns = $2 WHERE run_id = $1`, [runId, JSON.stringify(columns)]);
+  }
+
+  /** The model as the sync's last committed run saw it (other than `exceptRunId`). */
+  async lastCommittedModel(sync: string, exceptRunId: string): Promise<{ rowsRead?: number; columns?: Record<string, string> } | undefined> {
+    const [r] = await this.driver.query<{ rows_read: number | null; model_columns: string | null }>(
+      `SELECT rows_read, model_columns FROM ebb_runs WHERE sync = $1 AND status = 'committed' AND run_id <> $2 ORDER BY finished_at DESC LIMIT 1`,
+      [sync, exceptRunId],
+    );
+    if (!r) return undefined;
+    return { rowsRead: r.rows_read == null ? undefined : num(r.rows_read), columns: r.model_columns ? (JSON.parse(r.model_columns) as Record<string, string>) : undefined };
+  }
+
   /** Every sync with recorded runs. */
   async syncNames(): Promise<string[]> {
     const rows = await this.driver.query<{ sync: string }>(`SELECT DISTINCT sync FROM ebb_runs ORDER BY sync`);

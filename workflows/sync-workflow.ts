@@ -20,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { EbbActivities } from '../activities';
 import { sliceChunks } from '../domain/chunking';
+import { alertsForRun, type Alert } from '../domain/alerts';
 import { changePropagationEfficiency, costPerMillionRows, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
 import { parseDurationMs } from '../domain/watermark';
@@ -29,7 +30,7 @@ import { progressQuery, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
 import type { DestinationProgress, DestinationRunResult, ResumeState, RunKpis, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
 
-const { loadSpec, recordRun, startNextSyncs } = proxyActivities<EbbActivities>(quickStep);
+const { loadSpec, recordRun, startNextSyncs, sendAlerts } = proxyActivities<EbbActivities>(quickStep);
 const { planChanges } = proxyActivities<EbbActivities>(planStep);
 const { commitDestination } = proxyActivities<EbbActivities>(commitStep);
 
@@ -133,6 +134,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       await recordRun.executeWithOptions({ ...quickStep, summary: `record run ${runId} committed` }, [
         { sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) },
       ]);
+      await alert(spec, runId, alertsForRun(runFacts(plan, result), spec.alerts ?? NO_ALERT_RULES));
       if (spec.then?.length) {
         await startNextSyncs.executeWithOptions({ ...quickStep, summary: `then: ${spec.then.join(', ')}` }, [
           { sync: spec.name, runId, next: spec.then, taskQueue: workflowInfo().taskQueue },
@@ -148,12 +150,35 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     await recordRun
       .executeWithOptions({ ...quickStep, summary: `record run ${runId} failed` }, [{ sync: spec.name, runId, status: 'failed', error: message }])
       .catch(() => undefined);
+    if (spec.alerts?.on.includes('failure')) await alert(spec, runId, [{ kind: 'failure', message }]);
     if (err instanceof ActivityFailure || err instanceof ApplicationFailure) throw err;
     throw ApplicationFailure.nonRetryable(`[sync=${spec.name}] ${message}`, 'EbbFatalError');
   }
   // Outside the try: continue-as-new works by throwing, and that is not a failure.
   log.info('history is large: continuing as new', { sync: spec.name, runId, segment: progress.segment });
   return continueAsNew<typeof syncWorkflow>({ spec: input.spec, options, reason: input.reason, resume: resumeWith });
+}
+
+const NO_ALERT_RULES = { on: [], rejectionRate: 1, volumeChange: Infinity };
+
+/** What the alert rules look at, from the plan and the result. */
+function runFacts(plan: RunPlan, result: SyncRunResult) {
+  return {
+    rowsRead: plan.rowsRead,
+    previousRowsRead: plan.previousRowsRead,
+    drift: plan.schemaDrift,
+    destinations: result.destinations.map((d) => ({ ...d, onTime: d.kpis.onTime, latencyMinutes: d.kpis.latencyMinutes })),
+  };
+}
+
+/** Sends alerts if the sync has a webhook; an unreachable alert channel never fails the sync. */
+async function alert(spec: SyncSpec, runId: string, alerts: Alert[]): Promise<void> {
+  if (!spec.alerts || alerts.length === 0) return;
+  await sendAlerts
+    .executeWithOptions({ ...quickStep, retry: { ...quickStep.retry, maximumAttempts: 3 }, summary: `alert: ${alerts.map((a) => a.kind).join(', ')}` }, [
+      { sync: spec.name, runId, workflowId: workflowInfo().workflowId, webhook: spec.alerts.webhook, alerts },
+    ])
+    .catch((err: unknown) => log.warn('alerts could not be sent', { sync: spec.name, error: String(err) }));
 }
 
 function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {
@@ -184,6 +209,7 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     status: 'committed',
     rowsRead: plan.rowsRead,
     nullKeys: plan.nullKeys,
+    schemaDrift: plan.schemaDrift,
     destinations: spec.destinations.map((d: DestinationSpec): DestinationRunResult => {
       const dp = plan.destinations.find((x) => x.destination === d.name)!;
       const p = progress.destinations[d.name];

@@ -2,6 +2,7 @@
  * The public, plain-JSON contract of `syncWorkflow`: what any Temporal client sends and gets
  * back. Nothing here carries row data: only names, counts, hashes and ranges.
  */
+import type { SchemaDrift } from '../domain/alerts';
 import type { DestinationPlan, OutcomeCounts, RunPlan } from '../domain/plan';
 import type { SyncSpec, SyncSpecInput } from '../domain/spec/schema';
 
@@ -108,6 +109,8 @@ export interface SyncRunResult {
   status: 'committed';
   rowsRead: number;
   nullKeys: number;
+  /** How the model's columns changed since the last committed run (policy warn). */
+  schemaDrift?: SchemaDrift;
   destinations: DestinationRunResult[];
   startedAt: string;
   finishedAt: string;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { alertKinds } from '../alerts';
+import { secretRefSchema } from './secret-ref';
 
 /**
  * The sync spec: one YAML file per sync under `syncs/`. This zod schema is the single source
@@ -101,6 +103,17 @@ export const syncSpecSchema = z
       })
       .optional()
       .meta({ description: 'Prices for the cost-per-million-rows KPI, in one currency.' }),
+    schemaDrift: z.enum(['fail', 'warn', 'ignore']).default('warn').meta({
+      description: "When the model's columns or types changed since the last committed run: fail before any write, warn (report and alert), or ignore.",
+    }),
+    alerts: z
+      .strictObject({
+        webhook: z.union([z.url(), secretRefSchema]).meta({ description: 'A Slack-compatible incoming webhook (the URL itself, or a secret reference to it).' }),
+        on: z.array(z.enum(alertKinds)).default([...alertKinds]),
+        rejectionRate: z.number().min(0).max(1).default(0.05).meta({ description: 'Alert when more than this fraction of a destination\'s rows is rejected.' }),
+        volumeChange: z.number().min(0).default(0.5).meta({ description: 'Alert when rows read change by more than this fraction since the last run.' }),
+      })
+      .optional(),
     then: z.array(identifier).optional().meta({
       description: 'Syncs to run after each successful run of this one (by name, in the worker\'s syncs folder): a sequence.',
     }),

@@ -1,3 +1,4 @@
+import { describeDrift } from '../../domain/alerts';
 import type { SyncProgress, SyncRunResult } from '../../workflows/types';
 
 /** A run summary for people: one line per destination. */
@@ -5,6 +6,7 @@ export function formatRunResult(r: SyncRunResult): string {
   const lines = [
     `sync ${r.sync}  run ${r.runId}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s  rows read ${r.rowsRead}${r.nullKeys ? `  null keys ${r.nullKeys}` : ''}`,
   ];
+  if (r.schemaDrift) lines.push(`  ! the model's columns changed since the last committed run: ${describeDrift(r.schemaDrift)}`);
   for (const d of r.destinations) {
     lines.push(
       `  → ${d.destination.padEnd(16)} planned ${d.total} (adds ${d.adds}, changes ${d.changes}, removes ${d.removes}, unchanged ${d.unchanged}${d.duplicates ? `, duplicate keys ${d.duplicates}` : ''})` +
