@@ -4,7 +4,6 @@
  * the step and the cause; non-retryable where retrying cannot help; nothing committed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +11,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@tempo
 import { RetryState } from '@temporalio/common';
 import type { SyncSpecInput } from '../../domain/spec/schema';
 import { startWebhookReceiver } from '../servers/webhook-receiver';
+import { runCli } from '../helpers/cli';
 import { createHarness, type Harness } from '../helpers/harness';
 import { createTestDatabase } from '../helpers/postgres';
 import { createCustomers } from '../helpers/warehouse';
@@ -92,8 +92,8 @@ describe('bad input', () => {
   it('a broken spec file is named by `ebb validate`, with every bad path and exit code 1', async () => {
     const file = path.join(h.dir, 'bad.yaml');
     await writeFile(file, `name: bad\nsource: { kind: duckdb, connection: { path: x.duckdb } }\nmodel: { table: t }\nprimaryKey: id\ndestinations:\n  - { name: d, kind: webhook, object: o, batchSize: 0, mapping: { id: id }, connection: { url: 'http://x', signingSecret: plain } }\n`);
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../scripts/cli/main.ts'), 'validate', file], { encoding: 'utf8' });
-    assert.equal(cli.status, 1);
+    const cli = await runCli(['validate', file]);
+    assert.equal(cli.code, 1);
     assert.match(cli.stdout, /bad\.yaml: invalid sync spec \(2 problems\)/);
     assert.match(cli.stdout, /destinations\[0\]\.batchSize/);
     assert.match(cli.stdout, /destinations\[0\]\.connection\.signingSecret/);

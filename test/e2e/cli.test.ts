@@ -3,26 +3,15 @@
  * progress, summary, exit code) and runs (from Temporal's visibility), with --json.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli';
 import { createHarness, type Harness } from '../helpers/harness';
 import { createCustomers } from '../helpers/warehouse';
 
-const cliMain = path.resolve(__dirname, '../../scripts/cli/main.ts');
-
-function ebb(h: Harness, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, EBB_TASK_QUEUE: h.taskQueue },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function ebb(h: Harness, args: string[]) {
+  return runCli(args, { TEMPORAL_ADDRESS: h.env.address, EBB_TASK_QUEUE: h.taskQueue });
 }
 
 describe('ebb CLI', () => {

@@ -4,11 +4,11 @@
  * row coverage, change propagation efficiency and rows by outcome.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyncSpecInput } from '../../domain/spec/schema';
 import { startWebhookReceiver } from '../servers/webhook-receiver';
+import { runCli } from '../helpers/cli';
 import { createHarness, type Harness } from '../helpers/harness';
 import { createTestDatabase } from '../helpers/postgres';
 import { createCustomers, duckdb } from '../helpers/warehouse';
@@ -57,11 +57,8 @@ describe('sync health KPIs', () => {
     assert.equal(second.destinations[0].total, 20);
     await assert.rejects(h.run(spec('gone')));
 
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../scripts/cli/main.ts'), 'health', '--sync', 'kpi-sync', '--json'], {
-      encoding: 'utf8',
-      env: { ...process.env, EBB_STATE_URL: db.url },
-    });
-    assert.equal(cli.status, 0, cli.stderr);
+    const cli = await runCli(['health', '--sync', 'kpi-sync', '--json'], { EBB_STATE_URL: db.url });
+    assert.equal(cli.code, 0, cli.stderr);
     const health = JSON.parse(cli.stdout)['kpi-sync'];
     assert.equal(health.runs, 3);
     assert.ok(Math.abs(health.successRate - 200 / 3) < 1e-9);

@@ -4,29 +4,17 @@
  * delete all act on the Temporal Schedule.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli';
 import { createHarness, type Harness } from '../helpers/harness';
 import { createCustomers } from '../helpers/warehouse';
-
-const cliMain = path.resolve(__dirname, '../../scripts/cli/main.ts');
 
 describe('ebb schedule', () => {
   let h: Harness;
 
-  const ebb = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args, '--syncs', h.dir], {
-        env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, EBB_TASK_QUEUE: h.taskQueue },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b) => (stdout += b));
-      child.stderr.on('data', (b) => (stderr += b));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const ebb = (...args: string[]) => runCli([...args, '--syncs', h.dir], { TEMPORAL_ADDRESS: h.env.address, EBB_TASK_QUEUE: h.taskQueue });
 
   /** Completed runs of the sync, from Temporal's visibility. */
   async function completedRuns(): Promise<number> {
