@@ -16,7 +16,7 @@ export function makeRecordRun(deps: ActivityDeps) {
   return async function recordRun(input: RecordRunInput): Promise<void> {
     return asStep({ sync: input.sync, step: 'record-run' }, async () => {
       await deps.store.setRunStatus(input.runId, input.status, { summary: input.summary, error: input.error });
-      if (input.status === 'committed' || input.status === 'failed') await deps.store.releaseLock(input.sync, input.runId);
+      if (input.status === 'committed' || input.status === 'failed' || input.status === 'dry-run') await deps.store.releaseLock(input.sync, input.runId);
     });
   };
 }

@@ -49,6 +49,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   const since = cd.mode === 'watermark' && !p.fullResync ? await watermarkBound(spec, store, columns) : undefined;
 
   await store.resetRun(runId);
+  await store.dropDryRuns(spec.name, runId);
   let rowsRead = 0;
   let nullKeys = 0;
   let high: number | undefined;

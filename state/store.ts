@@ -74,7 +74,7 @@ export interface RowOutcome {
 export const RETAINED_RUNS = 20;
 
 /** Terminal and in-flight run states. */
-export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed';
+export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed' | 'dry-run';
 
 /**
  * The state store: committed snapshots, staged change sets, watermarks, run records and row
@@ -108,7 +108,7 @@ export class StateStore {
 
   /** Moves a run to a status; terminal statuses stamp `finished_at`. */
   async setRunStatus(runId: string, status: RunStatus, extra: { summary?: string; error?: string } = {}): Promise<void> {
-    const terminal = status === 'committed' || status === 'failed';
+    const terminal = status === 'committed' || status === 'failed' || status === 'dry-run';
     await this.driver.exec(
       `UPDATE ebb_runs SET status = $2, summary = coalesce($3, summary), error = coalesce($4, error)${terminal ? ', finished_at = now()' : ''} WHERE run_id = $1`,
       [runId, status, extra.summary ?? null, extra.error ?? null],
@@ -136,6 +136,29 @@ export class StateStore {
   /** Releases the lock if this run holds it. */
   async releaseLock(sync: string, runId: string): Promise<void> {
     await this.driver.exec(`DELETE FROM ebb_locks WHERE sync = $1 AND run_id = $2`, [sync, runId]);
+  }
+
+  /** Drops the staged change sets of the sync's earlier dry runs (kept until the next run, for inspection). */
+  async dropDryRuns(sync: string, exceptRunId: string): Promise<void> {
+    const dry = `SELECT run_id FROM ebb_runs WHERE sync = $1 AND status = 'dry-run' AND run_id <> $2`;
+    for (const t of ['ebb_changes', 'ebb_run_destinations']) await this.driver.exec(`DELETE FROM ${t} WHERE run_id IN (${dry})`, [sync, exceptRunId]);
+  }
+
+  /**
+   * The first `limit` staged changes of a run's destination, with their payloads: what a dry
+   * run would send, exactly as it would be sent (available until the sync's next run).
+   */
+  async sampleChanges(runId: string, dest: string, limit = 5): Promise<Array<{ key: string; op: string; id: unknown; fields: Record<string, unknown> | null }>> {
+    const rows = await this.driver.query<{ key: string; op: string; payload: string | null; dest_id: string | null }>(
+      `SELECT key, op, payload, dest_id FROM ebb_changes WHERE run_id = $1 AND dest = $2 ORDER BY seq LIMIT ${Math.trunc(limit)}`,
+      [runId, dest],
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      op: r.op,
+      id: r.dest_id === null ? null : JSON.parse(r.dest_id),
+      fields: r.payload === null ? null : (JSON.parse(r.payload) as Record<string, unknown>),
+    }));
   }
 
   /** Clears anything a previous attempt of this run's plan staged, so a retried plan starts clean. */

@@ -79,6 +79,18 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       upsertSearchAttributes([{ key: EbbRowsChanged, value: plan.destinations.reduce((n, d) => n + d.total, 0) }]);
     }
 
+    if (options.dryRun) {
+      setPhase(progress, 'done');
+      const readyAt = options.readyAt ? Date.parse(options.readyAt) : startedAt;
+      const planned = summarize(spec, plan, progress, startedAt, Number.isNaN(readyAt) ? startedAt : readyAt);
+      // Nothing was sent: delivery KPIs do not apply to a dry run.
+      const result: SyncRunResult = { ...planned, status: 'dry-run', destinations: planned.destinations.map((d) => ({ ...d, kpis: { latencyMinutes: d.kpis.latencyMinutes } })) };
+      await recordRun.executeWithOptions({ ...quickStep, summary: `record run ${runId} dry-run` }, [
+        { sync: spec.name, runId, status: 'dry-run', summary: JSON.stringify(result.destinations.map(countsOnly)) },
+      ]);
+      return result;
+    }
+
     setPhase(progress, 'applying');
     const rowsPerSlice = options.rowsPerSlice ?? DEFAULT_ROWS_PER_SLICE;
     const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;

@@ -24,6 +24,11 @@ export interface SyncWorkflowInput {
 export interface SyncOptions {
   /** Send every row of the model, whatever its hash (a resync). Default false. */
   fullResync?: boolean;
+  /**
+   * Plan only: compute the full change set (counts per destination; payloads staged in the state
+   * store for `ebb plan` to show), write nothing and commit nothing. Default false.
+   */
+  dryRun?: boolean;
   /** Rows handled by one apply activity call (rounded to whole chunks). Default 20,000. */
   rowsPerSlice?: number;
   /** Continue as new after this many history events. Default 1,500. */
@@ -106,7 +111,8 @@ export interface RunKpis {
 export interface SyncRunResult {
   sync: string;
   runId: string;
-  status: 'committed';
+  /** `dry-run`: planned only, nothing written or committed (counts are what a run would send). */
+  status: 'committed' | 'dry-run';
   rowsRead: number;
   nullKeys: number;
   /** How the model's columns changed since the last committed run (policy warn). */

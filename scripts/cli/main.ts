@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { isEbbError } from '../../domain/errors';
 import { CliError, connectClient, ExitCode } from './client';
 import { healthCommand } from './commands/health';
+import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
@@ -20,6 +21,7 @@ Usage:
   ebb validate [FILE…]              validate sync specs (default: every spec in the syncs folder)
   ebb run SYNC [--full-resync] [--no-wait]
                                     start a sync through Temporal and show its progress
+  ebb plan SYNC [--sample N]        a dry run: what would move, with sample payloads; writes nothing
   ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
   ebb schedule create SYNC (--cron EXPR | --every 15m)… [--tz ZONE] [--jitter 1m]
                          [--overlap skip] [--catchup-window 10m] [--paused] [--note TEXT]
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
         note: { type: 'string' },
         paused: { type: 'boolean' },
         from: { type: 'string' },
+        sample: { type: 'string' },
         to: { type: 'string' },
       },
     });
@@ -111,6 +114,18 @@ async function main(argv: string[]): Promise<number> {
           from: values.from,
           to: values.to,
         });
+      } finally {
+        await close();
+      }
+    }
+    case 'plan': {
+      if (rest.length !== 1) {
+        console.error(`ebb plan takes one sync name\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      const { client, close } = await connectClient();
+      try {
+        return await planCommand(client, { sync: rest[0], syncsDir, sample: Number(values.sample ?? 5), json, fullResync: values['full-resync'] ?? false });
       } finally {
         await close();
       }
