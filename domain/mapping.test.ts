@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileMapping, mappedColumns } from './mapping';
+import { compileMapping, mappedColumns, mappingVersion } from './mapping';
 
 describe('compileMapping', () => {
   it('copies columns, sets static values, fills templates and coalesces', () => {
@@ -42,5 +42,16 @@ describe('compileMapping', () => {
       mappedColumns({ a: 'c1', b: { column: 'c2' }, c: { coalesce: ['c3', 'c4'] }, d: { template: '{c5}-{c1}' }, e: { value: 1 } }).sort(),
       ['c1', 'c2', 'c3', 'c4', 'c5'],
     );
+  });
+});
+
+describe('mappingVersion', () => {
+  it('changes with any field mapping, transform, identity or mode, and not with key order', () => {
+    const base = { mapping: { a: 'x', b: { column: 'y', transform: ['trim' as const] } }, mode: 'upsert' };
+    assert.equal(mappingVersion(base), mappingVersion({ mode: 'upsert', mapping: { b: { column: 'y', transform: ['trim' as const] }, a: 'x' } }));
+    assert.notEqual(mappingVersion(base), mappingVersion({ ...base, mapping: { ...base.mapping, b: { column: 'y', transform: ['trim', 'lowercase'] } } }));
+    assert.notEqual(mappingVersion(base), mappingVersion({ ...base, mode: 'mirror' }));
+    assert.notEqual(mappingVersion(base), mappingVersion({ ...base, idField: 'a' }));
+    assert.match(mappingVersion(base), /^[0-9a-f]{12}$/);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './row-hash';
 import type { FieldMapping, TransformName } from './spec/schema';
 
 /** A row's mapped destination fields. */
@@ -103,4 +104,12 @@ function compileTransforms(names: readonly TransformName[]): (v: unknown) => unk
   const fns = names.map((n) => transformFns[n]);
   if (fns.length === 0) return (v) => v;
   return (v) => fns.reduce((acc, fn) => fn(acc), v);
+}
+
+/**
+ * A mapping's version: a content hash of what decides the payload (field mappings, identity
+ * field, mode), so every run records exactly which mapping produced what it sent.
+ */
+export function mappingVersion(dest: { mapping: Record<string, FieldMapping>; idField?: string; mode?: string }): string {
+  return createHash('sha256').update(canonicalJson({ mapping: dest.mapping, idField: dest.idField ?? null, mode: dest.mode ?? null })).digest('hex').slice(0, 12);
 }

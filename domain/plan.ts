@@ -25,6 +25,8 @@ export interface DestinationPlan {
   chunkSize: number;
   /** Number of chunks. */
   chunks: number;
+  /** Content hash of the destination's mapping (see domain/mapping.ts `mappingVersion`). */
+  mappingVersion?: string;
 }
 
 /** The result of the plan step. */

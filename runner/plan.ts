@@ -2,7 +2,7 @@ import type { ColumnInfo, Source } from '../connectors/types';
 import { describeDrift, schemaDrift } from '../domain/alerts';
 import { configError, dataError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
-import { compileMapping, mappedColumns } from '../domain/mapping';
+import { compileMapping, mappedColumns, mappingVersion } from '../domain/mapping';
 import type { RunPlan } from '../domain/plan';
 import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
@@ -85,8 +85,9 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
 
   const destinations = [];
   for (const d of spec.destinations) {
-    destinations.push(
-      await store.diffDestination({
+    destinations.push({
+      mappingVersion: mappingVersion(d),
+      ...(await store.diffDestination({
         runId,
         sync: spec.name,
         dest: d.name,
@@ -94,8 +95,8 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
         chunkSize: d.batchSize,
         detectRemoves: cd.mode === 'diff',
         fullResync: p.fullResync,
-      }),
-    );
+      })),
+    });
   }
   await store.dropStage(runId);
   await store.setRunModel(runId, rowsRead, modelColumns);

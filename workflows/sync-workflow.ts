@@ -246,8 +246,8 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
 }
 
 function countsOnly(d: DestinationRunResult) {
-  const { destination, adds, changes, removes, resends, ok, rejected, retryable, committed, pending, kpis } = d;
-  return { destination, adds, changes, removes, resends, ok, rejected, retryable, committed, pending, kpis };
+  const { destination, mappingVersion, adds, changes, removes, resends, ok, rejected, retryable, committed, pending, kpis } = d;
+  return { destination, mappingVersion, adds, changes, removes, resends, ok, rejected, retryable, committed, pending, kpis };
 }
 
 function failureMessage(err: unknown): string {
