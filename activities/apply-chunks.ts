@@ -5,6 +5,7 @@ import { applySlice, type ApplyResult } from '../runner/apply';
 import { openDestination, using } from '../runner/connect';
 import { asStep } from './failure';
 import { withKeepAlive } from './keep-alive';
+import { applyMetrics } from './metrics';
 import type { ActivityDeps } from './deps';
 
 /** Input of {@link makeApplyChunks}: which run, which destination, which chunks. No rows. */
@@ -26,6 +27,7 @@ export function makeApplyChunks(deps: ActivityDeps) {
     const dest = input.destination;
     return asStep({ sync: input.sync, step: 'apply', destination: dest.name }, async () => {
       let progress: Record<string, number> = { chunk: input.slice.from, ok: 0, rejected: 0, retryable: 0 };
+      const metrics = applyMetrics(ctx.metricMeter.withTags({ sync: input.sync, destination: dest.name, kind: dest.kind }));
       // A write may legitimately take long (a destination's Retry-After, a slow bulk call).
       return withKeepAlive(ctx, () => progress, async () => {
         const destination = openDestination(dest, deps.connectorContext);
@@ -38,9 +40,10 @@ export function makeApplyChunks(deps: ActivityDeps) {
             slice: input.slice,
             store: deps.store,
             destination: d,
-            onChunk: ({ chunk, outcomes }) => {
+            onChunk: ({ chunk, outcomes, written, writeMs, waitedMs }) => {
               progress = { chunk, ...outcomes };
               ctx.heartbeat(progress);
+              metrics.chunk(written, writeMs, waitedMs);
             },
           });
         });

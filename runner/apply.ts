@@ -16,8 +16,8 @@ export interface ApplyInput {
   slice: ChunkSlice;
   store: StateStore;
   destination: Destination;
-  /** Called after each chunk the destination answered (for heartbeats). */
-  onChunk?: (progress: { chunk: number; outcomes: OutcomeCounts }) => void;
+  /** Called after each chunk the destination answered (heartbeats, metrics): totals so far, this chunk's counts and write time. */
+  onChunk?: (progress: { chunk: number; outcomes: OutcomeCounts; written: OutcomeCounts; writeMs: number; waitedMs: number }) => void;
   /** In-process retries of rows the destination called retryable. Default 2. */
   rowRetries?: number;
 }
@@ -58,14 +58,18 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
     const bytes = read.get(chunk)?.bytes ?? 0;
     read.delete(chunk); // let written chunks be collected
     if (staged.length === 0) continue;
+    const started = performance.now();
     const { results, retryAfterMs } = await writeChunk(p, staged.map((s) => toRecord(s, p.idField)));
+    const writeMs = performance.now() - started;
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
     await store.recordChunk(runId, dest.name, chunk, results.map((r) => ({ ...r, key: keyOfSeq.get(r.seq) as string })));
     const counts = { ...countResults(results), bytesSent: bytes };
     outcomes = addOutcomes(outcomes, counts);
     chunksWritten++;
-    p.onChunk?.({ chunk, outcomes });
-    if (retryAfterMs) await sleep(Math.min(retryAfterMs, 60_000));
+    // The destination asked us to slow down: honour it before the next chunk (a rate-budget wait).
+    const waitedMs = retryAfterMs ? Math.min(retryAfterMs, 60_000) : 0;
+    p.onChunk?.({ chunk, outcomes, written: counts, writeMs, waitedMs });
+    if (waitedMs) await sleep(waitedMs);
   }
   return { ...outcomes, chunksWritten, chunksSkipped };
 }

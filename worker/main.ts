@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createConnectorContext } from '../connectors/context';
 import { openStateStore } from '../state/open';
 import { workerConfigFromEnv } from './config';
@@ -14,6 +14,11 @@ import { createEbbWorker } from './create-worker';
 
 async function main(): Promise<void> {
   const config = workerConfigFromEnv();
+  // Before any connection: the runtime owns telemetry. EBB_METRICS_ADDRESS (e.g. 0.0.0.0:9464)
+  // serves the SDK's and ebb's metrics for Prometheus at /metrics.
+  if (process.env.EBB_METRICS_ADDRESS) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: process.env.EBB_METRICS_ADDRESS } } } });
+  }
   const store = await openStateStore(config.stateUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
