@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { compileMapping, mappedColumns, mappingVersion } from './mapping';
 
@@ -55,3 +56,26 @@ describe('mappingVersion', () => {
     assert.match(mappingVersion(base), /^[0-9a-f]{12}$/);
   });
 });
+
+describe('e164 phone normalisation', () => {
+  it('normalises national numbers with the default region, international ones as they are', () => {
+    const map = compileMapping({ phone: { column: 'p', transform: ['e164'], region: 'US' } });
+    assert.equal(map({ p: '(202) 555-0125' }).phone, '+12025550125');
+    assert.equal(map({ p: '+44 20 7946 0958' }).phone, '+442079460958');
+    assert.equal(map({ p: 'call me maybe' }).phone, null, 'unparseable numbers become null, never garbage');
+    assert.equal(map({ p: null }).phone, null);
+  });
+
+  it("takes each row's region from a column, falling back to the default", () => {
+    const map = compileMapping({ phone: { column: 'p', transform: ['e164', 'sha256'], regionColumn: 'country', region: 'US' } });
+    const gb = map({ p: '020 7946 0958', country: 'gb' }).phone;
+    const us = map({ p: '(202) 555-0125', country: null }).phone;
+    assert.equal(gb, sha('+442079460958'));
+    assert.equal(us, sha('+12025550125'));
+    assert.deepEqual(mappedColumns({ phone: { column: 'p', transform: ['e164'], regionColumn: 'country' } }).sort(), ['country', 'p']);
+  });
+});
+
+function sha(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { canonicalJson } from './row-hash';
 import type { FieldMapping, TransformName } from './spec/schema';
 
@@ -31,6 +32,7 @@ export function mappedColumns(mapping: Record<string, FieldMapping>): string[] {
     else if ('column' in m) cols.add(m.column);
     else if ('coalesce' in m) m.coalesce.forEach((c) => cols.add(c));
     else if ('template' in m) templateColumns(m.template).forEach((c) => cols.add(c));
+    if (typeof m !== 'string' && ('column' in m || 'coalesce' in m) && m.regionColumn) cols.add(m.regionColumn);
   }
   return [...cols];
 }
@@ -40,24 +42,24 @@ type Getter = (row: Record<string, unknown>) => unknown;
 function compileField(m: FieldMapping): Getter {
   if (typeof m === 'string') return (row) => normalize(row[m]);
   if ('value' in m) return () => m.value;
-  const t = compileTransforms(m.transform ?? []);
+  const t = compileTransforms(m.transform ?? [], 'template' in m ? {} : { region: m.region, regionColumn: m.regionColumn });
   if ('column' in m) {
     const c = m.column;
-    return (row) => t(normalize(row[c]));
+    return (row) => t(normalize(row[c]), row);
   }
   if ('coalesce' in m) {
     const cols = m.coalesce;
     return (row) => {
       for (const c of cols) {
         const v = row[c];
-        if (v !== null && v !== undefined && v !== '') return t(normalize(v));
+        if (v !== null && v !== undefined && v !== '') return t(normalize(v), row);
       }
-      return t(null);
+      return t(null, row);
     };
   }
   const parts = m.template.split(/(\{[^}]+\})/).filter((p) => p !== '');
   return (row) =>
-    t(parts.map((p) => (p.startsWith('{') && p.endsWith('}') ? stringOrEmpty(row[p.slice(1, -1).trim()]) : p)).join(''));
+    t(parts.map((p) => (p.startsWith('{') && p.endsWith('}') ? stringOrEmpty(row[p.slice(1, -1).trim()]) : p)).join(''), row);
 }
 
 function templateColumns(template: string): string[] {
@@ -76,7 +78,7 @@ function stringOrEmpty(v: unknown): string {
   return v === null || v === undefined ? '' : String(normalize(v));
 }
 
-const transformFns: Record<TransformName, (v: unknown) => unknown> = {
+const transformFns: Record<Exclude<TransformName, 'e164'>, (v: unknown) => unknown> = {
   trim: (v) => (typeof v === 'string' ? v.trim() : v),
   lowercase: (v) => (typeof v === 'string' ? v.toLowerCase() : v),
   uppercase: (v) => (typeof v === 'string' ? v.toUpperCase() : v),
@@ -100,10 +102,27 @@ const transformFns: Record<TransformName, (v: unknown) => unknown> = {
   sha256: (v) => (v === null || v === '' ? null : createHash('sha256').update(String(v)).digest('hex')),
 };
 
-function compileTransforms(names: readonly TransformName[]): (v: unknown) => unknown {
-  const fns = names.map((n) => transformFns[n]);
+type Transform = (v: unknown, row: Record<string, unknown>) => unknown;
+
+function compileTransforms(names: readonly TransformName[], phone: { region?: string; regionColumn?: string }): Transform {
+  const fns: Transform[] = names.map((n) => (n === 'e164' ? e164(phone) : transformFns[n]));
   if (fns.length === 0) return (v) => v;
-  return (v) => fns.reduce((acc, fn) => fn(acc), v);
+  return (v, row) => fns.reduce((acc, fn) => fn(acc, row), v);
+}
+
+/**
+ * E.164 phone normalisation (`+14155550123`), as ad platforms and CRMs match on: numbers without
+ * a country code take the row's region column, else the default region. Unparseable or invalid
+ * numbers become null, so they are never sent as garbage.
+ */
+function e164(phone: { region?: string; regionColumn?: string }): Transform {
+  return (v, row) => {
+    if (v === null || v === undefined || v === '') return null;
+    const fromRow = phone.regionColumn ? row[phone.regionColumn] : undefined;
+    const region = (typeof fromRow === 'string' && /^[A-Za-z]{2}$/.test(fromRow.trim()) ? fromRow.trim().toUpperCase() : phone.region) as CountryCode | undefined;
+    const parsed = parsePhoneNumberFromString(String(v), region);
+    return parsed?.isValid() ? parsed.number : null;
+  };
 }
 
 /**

@@ -16,20 +16,26 @@ const identifier = z
   .regex(/^[a-z][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_", starting with a letter');
 
 /** The transforms a mapping can apply, in order, to a value. */
-export const transformNames = ['trim', 'lowercase', 'uppercase', 'string', 'number', 'boolean', 'iso_timestamp', 'sha256'] as const;
+export const transformNames = ['trim', 'lowercase', 'uppercase', 'string', 'number', 'boolean', 'iso_timestamp', 'e164', 'sha256'] as const;
 export type TransformName = (typeof transformNames)[number];
 
 const transforms = z.array(z.enum(transformNames)).optional().meta({
-  description: 'Transforms applied in order: trim, lowercase, uppercase, string, number, boolean, iso_timestamp, sha256.',
+  description: 'Transforms applied in order: trim, lowercase, uppercase, string, number, boolean, iso_timestamp, e164 (phone numbers), sha256.',
 });
+
+/** For `e164`: the region of numbers written without a country code, fixed or from a column. */
+const phoneRegion = {
+  region: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. US').optional().meta({ description: 'Default region for e164.' }),
+  regionColumn: z.string().min(1).optional().meta({ description: 'A column holding each row\'s country code for e164 (falls back to region).' }),
+};
 
 /** How one destination field gets its value. A bare string is a model column. */
 export const fieldMappingSchema = z.union([
   z.string().min(1).meta({ description: 'A model column, copied as is.' }),
-  z.strictObject({ column: z.string().min(1), transform: transforms }),
+  z.strictObject({ column: z.string().min(1), transform: transforms, ...phoneRegion }),
   z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
   z.strictObject({ template: z.string().min(1).meta({ description: 'e.g. "{first_name} {last_name}"' }), transform: transforms }),
-  z.strictObject({ coalesce: z.array(z.string().min(1)).min(1), transform: transforms }),
+  z.strictObject({ coalesce: z.array(z.string().min(1)).min(1), transform: transforms, ...phoneRegion }),
 ]);
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 
