@@ -27,6 +27,8 @@ export interface DestinationPlan {
   chunks: number;
   /** Content hash of the destination's mapping (see domain/mapping.ts `mappingVersion`). */
   mappingVersion?: string;
+  /** Rows the destination held per the committed snapshot before this run (for the delete-share gate). */
+  committedRows?: number;
 }
 
 /** The result of the plan step. */

@@ -245,7 +245,9 @@ export class StateStore {
         [r.runId, r.dest],
       );
       const total = num(kinds.total);
+      const [held] = await tx.query(`SELECT count(*) AS n FROM ebb_snapshots WHERE sync = $1 AND dest = $2`, [r.sync, r.dest]);
       const plan: DestinationPlan = {
+        committedRows: num(held.n),
         destination: r.dest,
         adds: num(kinds.adds),
         changes: num(kinds.changes),

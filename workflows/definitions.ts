@@ -1,6 +1,6 @@
 /** Signals, queries and updates of ebb's workflows, declared once for workflows and clients. */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RunRequest, SyncProgress } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalDecision, RunRequest, SyncProgress } from './types';
 
 /** Live progress of a sync run: phase, plan counts, chunks done per destination. */
 export const progressQuery = defineQuery<SyncProgress>('progress');
@@ -11,3 +11,9 @@ export const progressQuery = defineQuery<SyncProgress>('progress');
  * its run and then runs once more, so the new data is never missed and requests coalesce.
  */
 export const requestRunSignal = defineSignal<[RunRequest]>('requestRun');
+
+/** Approves a run that a gate paused (e.g. too many deletes); returns what was approved. */
+export const approveRunUpdate = defineUpdate<string, [ApprovalDecision]>('approveRun');
+
+/** Rejects a run that a gate paused: it stops before any write. */
+export const rejectRunUpdate = defineUpdate<string, [ApprovalDecision]>('rejectRun');

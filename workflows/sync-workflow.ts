@@ -10,6 +10,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   continueAsNew,
   log,
   proxyActivities,
@@ -22,13 +23,14 @@ import type { EbbActivities } from '../activities';
 import { sliceChunks } from '../domain/chunking';
 import { alertsForRun, type Alert } from '../domain/alerts';
 import { changePropagationEfficiency, costPerMillionRows, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
+import { evaluateGates } from '../domain/gates';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
 import { parseDurationMs } from '../domain/watermark';
 import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
-import { progressQuery, requestRunSignal } from './definitions';
+import { approveRunUpdate, progressQuery, rejectRunUpdate, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
-import type { DestinationProgress, DestinationRunResult, ResumeState, RunKpis, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
+import type { ApprovalDecision, DestinationProgress, DestinationRunResult, ResumeState, RunKpis, SyncProgress, SyncRunResult, SyncWorkflowInput } from './types';
 
 const { loadSpec, recordRun, startNextSyncs, sendAlerts } = proxyActivities<EbbActivities>(quickStep);
 const { planChanges } = proxyActivities<EbbActivities>(planStep);
@@ -78,6 +80,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       progress.plan = plan;
       upsertSearchAttributes([{ key: EbbRowsChanged, value: plan.destinations.reduce((n, d) => n + d.total, 0) }]);
     }
+
+    if (!input.resume) await passGates(spec, plan, progress, options.dryRun ?? false);
 
     if (options.dryRun) {
       setPhase(progress, 'done');
@@ -193,6 +197,42 @@ async function alert(spec: SyncSpec, runId: string, alerts: Alert[]): Promise<vo
     .catch((err: unknown) => log.warn('alerts could not be sent', { sync: spec.name, error: String(err) }));
 }
 
+/**
+ * The pre-write gates: stop before any write on a failure; on a delete share over the cap, wait
+ * (visibly, as a named condition) for an operator's `approveRun` or `rejectRun` update, or
+ * apply the configured default when the wait times out.
+ */
+async function passGates(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, dryRun: boolean): Promise<void> {
+  const verdict = evaluateGates(plan, spec.gates);
+  progress.gates = verdict;
+  if (verdict.failures.length) {
+    throw ApplicationFailure.nonRetryable(`[sync=${spec.name} step=gates] stopped before any write: ${verdict.failures.join('; ')}`, 'EbbDataError');
+  }
+  if (verdict.approvals.length === 0 || dryRun) return;
+  let decision: { approved: boolean; by: string; reason?: string } | undefined;
+  const decide = (approved: boolean) => (d: ApprovalDecision) => {
+    decision = { approved, by: d.by ?? 'an operator', reason: d.reason };
+    return `${approved ? 'approved' : 'rejected'}: ${verdict.approvals.join('; ')}`;
+  };
+  const onlyWhileWaiting = (_d: ApprovalDecision) => {
+    if (progress.phase !== 'awaiting-approval' || decision) throw new Error(`sync ${spec.name} is not waiting for approval`);
+  };
+  setHandler(approveRunUpdate, decide(true), { validator: onlyWhileWaiting });
+  setHandler(rejectRunUpdate, decide(false), { validator: onlyWhileWaiting });
+  setPhase(progress, 'awaiting-approval');
+  const answered = await condition(() => decision !== undefined, spec.gates.approvalTimeout, {
+    summary: `waiting for approval (approveRun / rejectRun): ${verdict.approvals.join('; ')}`,
+  });
+  if (!answered) decision = { approved: spec.gates.onApprovalTimeout === 'approve', by: `timeout after ${spec.gates.approvalTimeout}` };
+  if (!decision?.approved) {
+    throw ApplicationFailure.nonRetryable(
+      `[sync=${spec.name} step=gates] rejected by ${decision?.by}${decision?.reason ? ` (${decision.reason})` : ''}, nothing written: ${verdict.approvals.join('; ')}`,
+      'EbbDataError',
+    );
+  }
+  progress.gates = { ...verdict, warnings: [...verdict.warnings, `approved by ${decision.by}: ${verdict.approvals.join('; ')}`] };
+}
+
 function setPhase(progress: SyncProgress, phase: SyncProgress['phase']): void {
   progress.phase = phase;
   upsertSearchAttributes([{ key: EbbStatus, value: phase }]);
@@ -222,6 +262,7 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     rowsRead: plan.rowsRead,
     nullKeys: plan.nullKeys,
     schemaDrift: plan.schemaDrift,
+    gates: progress.gates,
     destinations: spec.destinations.map((d: DestinationSpec): DestinationRunResult => {
       const dp = plan.destinations.find((x) => x.destination === d.name)!;
       const p = progress.destinations[d.name];

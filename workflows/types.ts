@@ -3,6 +3,7 @@
  * back. Nothing here carries row data: only names, counts, hashes and ranges.
  */
 import type { SchemaDrift } from '../domain/alerts';
+import type { GateVerdict } from '../domain/gates';
 import type { DestinationPlan, OutcomeCounts, RunPlan } from '../domain/plan';
 import type { SyncSpec, SyncSpecInput } from '../domain/spec/schema';
 
@@ -42,6 +43,13 @@ export interface SyncOptions {
   applyHeartbeatTimeoutSeconds?: number;
 }
 
+/** Payload of the `approveRun` / `rejectRun` updates. */
+export interface ApprovalDecision {
+  /** Who decided (a name or a system), for the record. */
+  by?: string;
+  reason?: string;
+}
+
 /** Payload of the `requestRun` signal: who asked, for the run's details (no row data). */
 export interface RunRequest {
   /** e.g. "dbt run 2026-11-24T10:00Z finished". */
@@ -75,7 +83,9 @@ export interface DestinationProgress {
 export interface SyncProgress {
   sync: string;
   runId?: string;
-  phase: 'loading' | 'planning' | 'applying' | 'committing' | 'done' | 'failed';
+  phase: 'loading' | 'planning' | 'awaiting-approval' | 'applying' | 'committing' | 'done' | 'failed';
+  /** What the pre-write gates said. */
+  gates?: GateVerdict;
   /** Why the run started, when a client said. */
   reason?: string;
   segment: number;
@@ -117,6 +127,8 @@ export interface SyncRunResult {
   nullKeys: number;
   /** How the model's columns changed since the last committed run (policy warn). */
   schemaDrift?: SchemaDrift;
+  /** What the pre-write gates said (warnings; approvals and who gave them). */
+  gates?: GateVerdict & { approvedBy?: string };
   destinations: DestinationRunResult[];
   startedAt: string;
   finishedAt: string;

@@ -109,6 +109,17 @@ export const syncSpecSchema = z
       })
       .optional()
       .meta({ description: 'Prices for the cost-per-million-rows KPI, in one currency.' }),
+    gates: z
+      .strictObject({
+        nullKeys: z.enum(['fail', 'warn']).default('warn').meta({ description: 'Rows with a null primary key are never sent; fail stops the run.' }),
+        duplicateKeys: z.enum(['fail', 'warn']).default('warn').meta({ description: 'Rows sharing a primary key are never sent; fail stops the run.' }),
+        maxShrink: z.number().min(0).max(1).default(0.5).meta({ description: 'Stop before any write when the model shrank by more than this fraction since the last committed run.' }),
+        maxDeleteShare: z.number().min(0).max(1).default(0.25).meta({ description: 'Pause for approval when deletes exceed this fraction of the rows a destination holds.' }),
+        approvalTimeout: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'use a duration like "1h"').default('24h'),
+        onApprovalTimeout: z.enum(['reject', 'approve']).default('reject'),
+      })
+      .prefault({})
+      .meta({ description: 'Pre-write gates, checked after the plan and before any write.' }),
     schemaDrift: z.enum(['fail', 'warn', 'ignore']).default('warn').meta({
       description: "When the model's columns or types changed since the last committed run: fail before any write, warn (report and alert), or ignore.",
     }),

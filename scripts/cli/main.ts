@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEbbError } from '../../domain/errors';
 import { CliError, connectClient, ExitCode } from './client';
+import { approveCommand } from './commands/approve';
 import { healthCommand } from './commands/health';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
@@ -22,6 +23,8 @@ Usage:
   ebb run SYNC [--full-resync] [--no-wait]
                                     start a sync through Temporal and show its progress
   ebb plan SYNC [--sample N]        a dry run: what would move, with sample payloads; writes nothing
+  ebb approve|reject SYNC [--reason TEXT]
+                                    answer a run that a gate paused for approval (e.g. too many deletes)
   ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
   ebb schedule create SYNC (--cron EXPR | --every 15m)… [--tz ZONE] [--jitter 1m]
                          [--overlap skip] [--catchup-window 10m] [--paused] [--note TEXT]
@@ -68,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
         paused: { type: 'boolean' },
         from: { type: 'string' },
         sample: { type: 'string' },
+        reason: { type: 'string' },
         to: { type: 'string' },
       },
     });
@@ -114,6 +118,19 @@ async function main(argv: string[]): Promise<number> {
           from: values.from,
           to: values.to,
         });
+      } finally {
+        await close();
+      }
+    }
+    case 'approve':
+    case 'reject': {
+      if (rest.length !== 1) {
+        console.error(`ebb ${command} takes one sync name\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      const { client, close } = await connectClient();
+      try {
+        return await approveCommand(client, { sync: rest[0], approve: command === 'approve', reason: values.reason, json });
       } finally {
         await close();
       }

@@ -27,6 +27,7 @@ describe('alerts', () => {
     model: { table: 'customers' },
     primaryKey: 'customer_id',
     sla: '1ms', // every run is late: the SLA-breach rule fires
+    gates: { maxShrink: 1 }, // this test shrinks the model on purpose: alert, don't stop
     alerts: { webhook: { env: 'EBB_ALERT_URL' }, rejectionRate: 0.05, volumeChange: 0.5 },
     destinations: [
       { name: 'crm', kind: 'webhook', connection: { url: `${crm.url}/${object}`, signingSecret: { env: 'EBB_ALERT_CRM_SECRET' } }, object, batchSize: 50, mapping: { id: 'customer_id', email: 'email' } },
