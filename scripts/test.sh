@@ -19,7 +19,7 @@ echo "node $(node --version) · temporal $("$TEMPORAL_CLI_PATH" --version | head
 if [ "$#" -eq 0 ]; then
   echo "== typecheck"; npx tsc --noEmit -p .
   echo "== lint"; npx eslint .
-  set -- 'domain/**/*.test.ts' 'state/**/*.test.ts' 'connectors/**/*.test.ts' 'runner/**/*.test.ts' 'activities/**/*.test.ts' 'scripts/**/*.test.ts' 'test/**/*.test.ts'
+  set -- 'domain/**/*.test.ts' 'state/**/*.test.ts' 'connectors/**/*.test.ts' 'runner/**/*.test.ts' 'activities/**/*.test.ts' 'worker/**/*.test.ts' 'scripts/**/*.test.ts' 'test/**/*.test.ts'
 fi
 echo "== tests"
 exec node --import tsx --test --test-concurrency=1 --test-timeout=900000 "$@"

@@ -6,19 +6,21 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createConnectorContext } from '../connectors/context';
 import { openStateStore } from '../state/open';
 import { workerConfigFromEnv } from './config';
 import { createEbbWorker } from './create-worker';
+import { redactingLogger } from './redacting-logger';
 
 async function main(): Promise<void> {
   const config = workerConfigFromEnv();
   // Before any connection: the runtime owns telemetry. EBB_METRICS_ADDRESS (e.g. 0.0.0.0:9464)
   // serves the SDK's and ebb's metrics for Prometheus at /metrics.
-  if (process.env.EBB_METRICS_ADDRESS) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: process.env.EBB_METRICS_ADDRESS } } } });
-  }
+  Runtime.install({
+    logger: redactingLogger((process.env.EBB_LOG_LEVEL as LogLevel | undefined) ?? 'INFO'),
+    ...(process.env.EBB_METRICS_ADDRESS ? { telemetryOptions: { metrics: { prometheus: { bindAddress: process.env.EBB_METRICS_ADDRESS } } } } : {}),
+  });
   const store = await openStateStore(config.stateUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
