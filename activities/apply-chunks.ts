@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ChunkSlice } from '../domain/chunking';
+import { mappingVersion } from '../domain/mapping';
 import { identityFieldOf, type DestinationSpec } from '../domain/spec/schema';
 import { applySlice, type ApplyResult } from '../runner/apply';
 import { openDestination, using } from '../runner/connect';
@@ -15,6 +16,8 @@ export interface ApplyChunksInput {
   primaryKey: string | string[];
   destination: DestinationSpec;
   slice: ChunkSlice;
+  /** For destinations with `provenance`: when the run started, and the model's version. */
+  provenance?: { syncedAt: string; modelVersion?: string };
 }
 
 /**
@@ -40,6 +43,9 @@ export function makeApplyChunks(deps: ActivityDeps) {
             slice: input.slice,
             store: deps.store,
             destination: d,
+            provenance: dest.provenance
+              ? { runId: input.runId, sync: input.sync, mappingVersion: mappingVersion(dest), syncedAt: input.provenance?.syncedAt ?? new Date().toISOString(), modelVersion: input.provenance?.modelVersion }
+              : undefined,
             onChunk: ({ chunk, outcomes, written, writeMs, waitedMs }) => {
               progress = { chunk, ...outcomes };
               ctx.heartbeat(progress);

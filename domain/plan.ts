@@ -40,6 +40,8 @@ export interface RunPlan {
   nullKeys: number;
   /** Highest cursor seen (watermark mode), as a number. */
   watermarkHigh?: number;
+  /** Content hash of the model (its SQL or table), for provenance. */
+  modelVersion?: string;
   /** Rows the last committed run read (for volume anomalies). */
   previousRowsRead?: number;
   /** How the model's columns changed since the last committed run. */

@@ -20,6 +20,17 @@ export interface ApplyInput {
   onChunk?: (progress: { chunk: number; outcomes: OutcomeCounts; written: OutcomeCounts; writeMs: number; waitedMs: number }) => void;
   /** In-process retries of rows the destination called retryable. Default 2. */
   rowRetries?: number;
+  /** Provenance values, written into the fields `dest.provenance` names (never part of the row hash). */
+  provenance?: Provenance;
+}
+
+/** What a run stamps on the records it writes, when the destination asks for it. */
+export interface Provenance {
+  runId: string;
+  syncedAt: string;
+  mappingVersion: string;
+  modelVersion?: string;
+  sync: string;
 }
 
 /** Outcome of a slice. */
@@ -59,7 +70,14 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
     read.delete(chunk); // let written chunks be collected
     if (staged.length === 0) continue;
     const started = performance.now();
-    const { results, retryAfterMs } = await writeChunk(p, staged.map((s) => toRecord(s, p.idField)));
+    const stamp = provenanceFields(p.dest, p.provenance);
+    const { results, retryAfterMs } = await writeChunk(
+      p,
+      staged.map((s) => {
+        const r = toRecord(s, p.idField);
+        return stamp && r.op !== 'delete' ? { ...r, fields: { ...r.fields, ...stamp } } : r;
+      }),
+    );
     const writeMs = performance.now() - started;
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
     await store.recordChunk(runId, dest.name, chunk, results.map((r) => ({ ...r, key: keyOfSeq.get(r.seq) as string })));
@@ -107,4 +125,17 @@ function countResults(results: readonly RowResult[]): Omit<OutcomeCounts, 'bytes
   const c = { ok: 0, rejected: 0, retryable: 0 };
   for (const r of results) c[r.status]++;
   return c;
+}
+
+/** The provenance fields to add to each written record, or undefined when the destination asks for none. */
+function provenanceFields(dest: DestinationSpec, p: Provenance | undefined): Record<string, unknown> | undefined {
+  if (!dest.provenance || !p) return undefined;
+  const out: Record<string, unknown> = {};
+  const names = dest.provenance;
+  if (names.runId) out[names.runId] = p.runId;
+  if (names.syncedAt) out[names.syncedAt] = p.syncedAt;
+  if (names.mappingVersion) out[names.mappingVersion] = p.mappingVersion;
+  if (names.modelVersion) out[names.modelVersion] = p.modelVersion ?? null;
+  if (names.sync) out[names.sync] = p.sync;
+  return out;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ColumnInfo, Source } from '../connectors/types';
 import { describeDrift, schemaDrift } from '../domain/alerts';
 import { configError, dataError } from '../domain/errors';
@@ -103,7 +104,8 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   // In watermark mode with no rows read, keep the committed watermark where it is.
   // A watermark read sees only recent rows, so its size says nothing about the model's volume.
   const previousRowsRead = cd.mode === 'diff' ? previous?.rowsRead : undefined;
-  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift };
+  const modelVersion = createHash('sha256').update(canonicalJson(spec.model)).digest('hex').slice(0, 12);
+  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift, modelVersion };
 }
 
 /** The columns a run reads: the key, the cursor and whatever the mappings use. */

@@ -123,7 +123,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
             const slice = slices[next++];
             const summary = `apply ${dest.name}: chunks ${slice.from + 1}–${slice.to} of ${dp.chunks} (${dp.chunkSize} rows each)`;
             const r = await applyChunks.executeWithOptions({ ...applyOptions, summary }, [
-              { sync: spec.name, runId, primaryKey: spec.primaryKey, destination: dest, slice },
+              {
+                sync: spec.name,
+                runId,
+                primaryKey: spec.primaryKey,
+                destination: dest,
+                slice,
+                ...(dest.provenance ? { provenance: { syncedAt: new Date(startedAt).toISOString(), modelVersion: plan.modelVersion } } : {}),
+              },
             ]);
             state.outcomes = addOutcomes(state.outcomes, r);
             state.chunksDone += slice.to - slice.from;

@@ -75,6 +75,19 @@ export const destinationSpecSchema = z.strictObject({
   idField: z.string().min(1).optional().meta({
     description: 'The destination field that identifies a record. Defaults to the field mapped from the primary key.',
   }),
+  provenance: z
+    .strictObject({
+      runId: z.string().min(1).optional(),
+      syncedAt: z.string().min(1).optional(),
+      mappingVersion: z.string().min(1).optional(),
+      modelVersion: z.string().min(1).optional(),
+      sync: z.string().min(1).optional(),
+    })
+    .optional()
+    .meta({
+      description:
+        'Destination fields that receive provenance on every record written: the run id, the sync time, the mapping and model versions, the sync name. They are not part of change detection, so they never cause a resend.',
+    }),
   batchSize: z.number().int().min(1).max(10_000).default(500),
   concurrency: z.number().int().min(1).max(32).default(4).meta({ description: 'Chunk slices written in parallel.' }),
 });
