@@ -15,12 +15,13 @@ describe('provenance fields', () => {
   let h: Harness;
   let dest: Awaited<ReturnType<typeof createTestDatabase>>;
   let spec: SyncSpecInput;
+  let warehouse: string;
 
   before(async () => {
     h = await createHarness();
     dest = await createTestDatabase('ebb_prov');
     process.env.EBB_PROV_PG_URL = dest.url;
-    const warehouse = path.join(h.dir, 'warehouse.duckdb');
+    warehouse = path.join(h.dir, 'warehouse.duckdb');
     await createCustomers(warehouse, 120);
     await dest.query(`CREATE TABLE contacts (id BIGINT PRIMARY KEY, stage TEXT, ebb_run TEXT, ebb_synced_at TIMESTAMPTZ, ebb_mapping TEXT, ebb_model TEXT, ebb_sync TEXT)`);
     spec = {
@@ -40,7 +41,6 @@ describe('provenance fields', () => {
         },
       ],
     };
-    (h as Harness & { warehouse: string }).warehouse = warehouse;
   });
   after(async () => {
     await h?.close();
@@ -58,7 +58,7 @@ describe('provenance fields', () => {
     const again = await h.run(spec);
     assert.equal(again.destinations[0].total, 0, 'provenance is not part of change detection');
 
-    await duckdb((h as Harness & { warehouse: string }).warehouse, `UPDATE customers SET stage = 'churned' WHERE customer_id <= 3`);
+    await duckdb(warehouse, `UPDATE customers SET stage = 'churned' WHERE customer_id <= 3`);
     const third = await h.run(spec);
     const runs = (await dest.query(`SELECT ebb_run, count(*)::int AS n FROM contacts GROUP BY ebb_run ORDER BY n`)).rows;
     assert.deepEqual(runs, [
