@@ -45,7 +45,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
   const options = input.options ?? {};
   const progress: SyncProgress = {
     sync: typeof input.spec === 'string' ? input.spec : String((input.spec as { name?: unknown }).name ?? ''),
-    phase: 'loading',
+    // A continued segment is past loading: a requestRun signal now must still trigger a rerun.
+    phase: input.resume ? 'applying' : 'loading',
     segment: input.resume?.segment ?? 0,
     destinations: input.resume?.progress ?? {},
     plan: input.resume?.plan,
