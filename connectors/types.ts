@@ -21,6 +21,30 @@ export interface ConnectorContext {
   resolveSecret(ref: unknown, path: string): Promise<string>;
   /** Base directory for relative paths in connector config (the spec's directory, or cwd). */
   baseDir: string;
+  /**
+   * The request budget shared by every sync and worker writing to the same vendor account.
+   * Destinations with a documented request rate call `take` before each API request.
+   * Absent in unit tests that build a context by hand: then there is no budget to wait on.
+   */
+  budget?: RequestBudget;
+}
+
+/** A documented request rate: at most `requests` calls per `perMs` milliseconds. */
+export interface RateLimit {
+  requests: number;
+  perMs: number;
+}
+
+/**
+ * A request budget per vendor account (a HubSpot portal, a Salesforce org, a Google Ads
+ * customer), shared across syncs and workers. Keys name the account, never a secret
+ * (e.g. `hubspot:portal-123`, or a hash of the token).
+ */
+export interface RequestBudget {
+  /** Waits until `cost` requests may be made against `account` under `limit`; resolves with the milliseconds waited. */
+  take(account: string, limit: RateLimit, cost?: number): Promise<number>;
+  /** The vendor answered 429: nobody calls `account` again for `retryAfterMs`, and the rate slows down until calls succeed. */
+  penalize(account: string, retryAfterMs: number): Promise<void>;
 }
 
 /** What to read. Sources wrap the model and never change its meaning. */
@@ -104,6 +128,10 @@ export interface FieldInfo {
   /** Can identify a record (primary key, unique, external id). */
   identifier?: boolean;
   required?: boolean;
+  /** False when the field cannot be set on create (e.g. Salesforce `createable: false`). Absent: it can. */
+  createable?: boolean;
+  /** False when the field cannot be changed on update. Absent: it can. */
+  updateable?: boolean;
 }
 
 /** What the destination object looks like. */
