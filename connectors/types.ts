@@ -121,6 +121,15 @@ export interface WriteResult {
   retryAfterMs?: number;
 }
 
+/** What {@link Destination.readBack} reads: `fields` of the records whose `idField` is one of `ids`. */
+export interface ReadBackRequest {
+  object: string;
+  idField: string;
+  /** Identity values as strings; at most one batch's worth. */
+  ids: string[];
+  fields: string[];
+}
+
 /** A destination field as `describe()` reports it. */
 export interface FieldInfo {
   name: string;
@@ -152,6 +161,13 @@ export interface Destination {
    * Must be idempotent: the same batch written twice leaves the same state.
    */
   write(batch: WriteBatch): Promise<WriteResult>;
+  /**
+   * Optional: reads the current values of `fields` for these identities, straight from the
+   * destination. Used for read-back verification (canary mapping accuracy) and for the
+   * before-images a rollback restores. Identities the destination does not hold are absent
+   * from the result (that is how a rollback knows a record was created by the run).
+   */
+  readBack?(request: ReadBackRequest): Promise<Map<string, Record<string, unknown>>>;
   /**
    * Optional: called once per run after every chunk was acknowledged and before commit
    * (e.g. the file export assembles its parts here). Must be idempotent.
