@@ -72,8 +72,56 @@ export interface Source {
    * batch size whatever the model's size.
    */
   read(request: ReadRequest): AsyncIterable<Row[]>;
+  /**
+   * Optional: SQL inside the warehouse, for in-warehouse change detection
+   * (`changeDetection.inWarehouse`). Sources that cannot write a schema of their own leave it out,
+   * and the model is diffed in the state store instead.
+   */
+  warehouse?: WarehouseSql;
   /** Releases connections. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * The SQL dialect of a warehouse, as far as in-warehouse change detection needs one. Both
+ * DuckDB and PostgreSQL quote identifiers with double quotes and share the rest of the SQL used.
+ */
+export interface WarehouseDialect {
+  readonly name: string;
+  /**
+   * A deterministic hash of `columns` (quoted expressions, NULL-aware and position-aware) and
+   * of `salt` (a string literal). It is compared only with hashes the same warehouse computed,
+   * so it may be engine-specific (DuckDB's 64-bit `hash()`, PostgreSQL's `md5`).
+   */
+  hash(columns: readonly string[], salt: string): string;
+}
+
+/**
+ * One transaction in the warehouse, on one connection, seeing one snapshot: the plan snapshots
+ * the model and streams the changed rows in the same transaction, so the rows read out are
+ * exactly the rows that were hashed.
+ */
+export interface WarehouseSession {
+  /** Runs a statement (DDL or DML). */
+  exec(sql: string): Promise<void>;
+  /** Runs a small query (counts, metadata) and returns its rows. */
+  query(sql: string): Promise<Row[]>;
+  /** Streams a query's rows in batches, with values converted exactly as {@link Source.read} converts them. */
+  stream(sql: string, batchSize?: number): AsyncIterable<Row[]>;
+  /** Commits and releases the connection. */
+  commit(): Promise<void>;
+  /** Rolls back and releases the connection. Safe after commit (then a no-op). */
+  rollback(): Promise<void>;
+}
+
+/** A source's in-warehouse SQL capability: a dialect and transactions over the model's database. */
+export interface WarehouseSql {
+  readonly dialect: WarehouseDialect;
+  /**
+   * Opens a read-write transaction. Throws a config error naming the field to change when the
+   * source is read-only (e.g. a DuckDB source opened with `readOnly: true`).
+   */
+  begin(): Promise<WarehouseSession>;
 }
 
 /** A source connector's definition: `connectors/sources/<kind>/index.ts` exports one. */

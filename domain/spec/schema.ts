@@ -45,9 +45,30 @@ export const modelSchema = z.union([
 ]);
 export type Model = z.infer<typeof modelSchema>;
 
+/**
+ * In-warehouse change detection: the source warehouse keeps ebb's snapshots in a schema ebb
+ * owns, and diffs there in SQL, so only changed rows leave the warehouse. Needs write access to
+ * that schema (and, for DuckDB, `source.connection.readOnly: false`). Absent: the model is
+ * streamed out and diffed in the state store.
+ */
+export const inWarehouseSchema = z
+  .strictObject({
+    schema: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain schema name: letters, digits and "_"')
+      .max(48)
+      .meta({ description: 'A warehouse schema ebb owns (created if missing), e.g. ebb_state. ebb creates, replaces and drops tables there.' }),
+  })
+  .meta({
+    description:
+      'Diff inside the source warehouse: snapshot the model (key + hash of the columns each mapping reads) into this schema, diff against the committed snapshot in SQL, and read out only changed rows. DuckDB and PostgreSQL sources.',
+  });
+export type InWarehouse = z.infer<typeof inWarehouseSchema>;
+
 export const changeDetectionSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('diff').meta({ description: 'Hash the mapped fields of every row and diff against the last committed snapshot. Catches deletes.' }),
+    inWarehouse: inWarehouseSchema.optional(),
   }),
   z.strictObject({
     mode: z.literal('watermark'),

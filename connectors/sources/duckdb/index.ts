@@ -8,12 +8,13 @@ import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { fatalError, type EbbError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { limitZero, wrapModel } from '../sql-model';
 import { duckdbInstanceOptions, MEMORY_PATH, openDuckdb } from './client';
 import { duckdbSourceConfigSchema, type DuckdbSourceConfig } from './config';
 import { mapDuckdbError } from './errors';
 import { describeModel, readBatches } from './read';
+import { duckdbWarehouse } from './warehouse';
 
 export type { DuckdbSourceConfig } from './config';
 
@@ -22,10 +23,16 @@ class DuckdbSource implements Source {
   private readonly label: string;
   private instance?: Promise<DuckDBInstance>;
   private closed = false;
+  readonly warehouse: WarehouseSql;
 
   constructor(private readonly config: DuckdbSourceConfig, ctx: ConnectorContext) {
     this.file = config.path === MEMORY_PATH ? MEMORY_PATH : path.resolve(ctx.baseDir, config.path);
     this.label = `duckdb source ${this.file}`;
+    this.warehouse = duckdbWarehouse({
+      readOnly: config.readOnly && this.file !== MEMORY_PATH,
+      connect: () => this.connect('warehouse'),
+      fail: (err) => this.fail(err, 'in-warehouse change detection'),
+    });
   }
 
   private fail(err: unknown, object: string): EbbError {

@@ -7,12 +7,13 @@
 import type pg from 'pg';
 import { fatalError, type EbbError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { limitZero, wrapModel } from '../sql-model';
 import { connectClient, endClient, sourceLabel } from './client';
 import { postgresSourceConfigSchema, type PostgresSourceConfig } from './config';
 import { mapPostgresError } from './errors';
 import { describeModel, readInTransaction } from './read';
+import { postgresWarehouse } from './warehouse';
 
 export type { PostgresSourceConfig } from './config';
 
@@ -21,8 +22,16 @@ class PostgresSource implements Source {
   private label = 'postgres source';
   private readonly clients = new Set<pg.Client>();
   private closed = false;
+  readonly warehouse: WarehouseSql;
 
-  constructor(private readonly config: PostgresSourceConfig, private readonly ctx: ConnectorContext) {}
+  constructor(private readonly config: PostgresSourceConfig, private readonly ctx: ConnectorContext) {
+    this.warehouse = postgresWarehouse({
+      connect: () => this.connect(),
+      release: (c) => this.release(c),
+      fail: (err) => this.fail(err, 'in-warehouse change detection'),
+      fetchSize: config.fetchSize,
+    });
+  }
 
   private fail(err: unknown, object: string): EbbError {
     return mapPostgresError(err, { source: this.label, object });
