@@ -29,6 +29,11 @@ export interface DestinationPlan {
   mappingVersion?: string;
   /** Rows the destination held per the committed snapshot before this run (for the delete-share gate). */
   committedRows?: number;
+  /**
+   * In-warehouse change detection: rows the warehouse's diff handed out (candidates, removed
+   * keys included) out of the model's rows; the rest never left the warehouse.
+   */
+  warehouseCandidates?: number;
 }
 
 /** The result of the plan step. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ColumnInfo, Source } from '../connectors/types';
+import type { ColumnInfo, ReadRequest, Source } from '../connectors/types';
 import { describeDrift, schemaDrift } from '../domain/alerts';
 import { configError, dataError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
@@ -8,7 +8,8 @@ import type { RunPlan } from '../domain/plan';
 import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
 import { cursorBound, readFrom, toCursor, type CursorKind } from '../domain/watermark';
-import type { StateStore } from '../state/store';
+import type { StageWriter, StateStore } from '../state/store';
+import { stageFromWarehouse, type PlanMapper, type WarehouseStaged } from './plan-in-warehouse';
 
 /** Inputs of the plan step. */
 export interface PlanInput {
@@ -26,6 +27,9 @@ export interface PlanInput {
  * destination and staged in the state store; then, per destination, a diff against the last
  * committed snapshot inside the database. Returns counts only: the change set stays staged.
  * Memory is bounded by the source's batch size, whatever the model's size.
+ *
+ * With `changeDetection.inWarehouse`, the warehouse diffs first and only its candidates are
+ * read out and staged (see `plan-in-warehouse.ts`); the state store's diff then runs as usual.
  */
 export async function planRun(p: PlanInput): Promise<RunPlan> {
   const { spec, store, source, runId } = p;
@@ -39,8 +43,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
     throw dataError(`the model's columns changed since the last committed run (${describeDrift(drift)}); schemaDrift policy is "fail": review the model and the mappings, then set schemaDrift to warn for one run or update the spec`, { path: 'schemaDrift' });
   }
 
-  const pk = primaryKeyColumns(spec);
-  const mappers = spec.destinations.map((d) => ({
+  const mappers: PlanMapper[] = spec.destinations.map((d) => ({
     name: d.name,
     map: compileMapping(d.mapping),
     idField: identityFieldOf(spec.primaryKey, d) as string, // validated non-empty by the spec schema
@@ -51,38 +54,21 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
 
   await store.resetRun(runId);
   await store.dropDryRuns(spec.name, runId);
-  let rowsRead = 0;
-  let nullKeys = 0;
-  let high: number | undefined;
+  const inWarehouse = cd.mode === 'diff' ? cd.inWarehouse : undefined;
+  let read: { rowsRead: number; nullKeys: number; high?: number };
+  let warehouse: WarehouseStaged | undefined;
   const stage = await store.openStage(runId);
   try {
-    for await (const batch of source.read({ model: spec.model, since, batchSize: 5_000, columns: neededColumns(spec) })) {
-      for (const row of batch) {
-        const key = keyOf(row, pk);
-        if (key === undefined) {
-          nullKeys++;
-          continue;
-        }
-        let cursor: number | null = null;
-        if (cursorColumn !== undefined) {
-          const c = toCursor(row[cursorColumn]);
-          if (c) {
-            cursor = c.value;
-            if (high === undefined || c.value > high) high = c.value;
-          }
-        }
-        for (const m of mappers) {
-          const fields = m.map(row);
-          const pending = stage.append({ dest: m.name, key, cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: canonicalJson(fields) });
-          if (pending) await pending;
-        }
-      }
-      rowsRead += batch.length;
-      p.onProgress?.(rowsRead);
+    if (inWarehouse) {
+      warehouse = await stageFromWarehouse({ spec, inWarehouse, runId, fullResync: p.fullResync, store, source, mappers, stage, onProgress: p.onProgress });
+      read = warehouse;
+    } else {
+      read = await stageFromSource(p, mappers, stage, since, cursorColumn);
     }
   } finally {
     await stage.close();
   }
+  const { rowsRead, nullKeys, high } = read;
 
   const destinations = [];
   for (const d of spec.destinations) {
@@ -96,7 +82,9 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
         chunkSize: d.batchSize,
         detectRemoves: cd.mode === 'diff',
         fullResync: p.fullResync,
+        warehouse: warehouse?.destinations.get(d.name),
       })),
+      ...(warehouse ? { warehouseCandidates: warehouse.destinations.get(d.name)?.candidates } : {}),
     });
   }
   await store.dropStage(runId);
@@ -106,6 +94,45 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   const previousRowsRead = cd.mode === 'diff' ? previous?.rowsRead : undefined;
   const modelVersion = createHash('sha256').update(canonicalJson(spec.model)).digest('hex').slice(0, 12);
   return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift, modelVersion };
+}
+
+/** Streams the whole model out of the source, maps every row per destination and stages it. */
+async function stageFromSource(
+  p: PlanInput,
+  mappers: readonly PlanMapper[],
+  stage: StageWriter,
+  since: ReadRequest['since'],
+  cursorColumn: string | undefined,
+): Promise<{ rowsRead: number; nullKeys: number; high?: number }> {
+  const pk = primaryKeyColumns(p.spec);
+  let rowsRead = 0;
+  let nullKeys = 0;
+  let high: number | undefined;
+  for await (const batch of p.source.read({ model: p.spec.model, since, batchSize: 5_000, columns: neededColumns(p.spec) })) {
+    for (const row of batch) {
+      const key = keyOf(row, pk);
+      if (key === undefined) {
+        nullKeys++;
+        continue;
+      }
+      let cursor: number | null = null;
+      if (cursorColumn !== undefined) {
+        const c = toCursor(row[cursorColumn]);
+        if (c) {
+          cursor = c.value;
+          if (high === undefined || c.value > high) high = c.value;
+        }
+      }
+      for (const m of mappers) {
+        const fields = m.map(row);
+        const pending = stage.append({ dest: m.name, key, cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: canonicalJson(fields) });
+        if (pending) await pending;
+      }
+    }
+    rowsRead += batch.length;
+    p.onProgress?.(rowsRead);
+  }
+  return { rowsRead, nullKeys, high };
 }
 
 /** The columns a run reads: the key, the cursor and whatever the mappings use. */

@@ -10,11 +10,13 @@
  * - snapshots: what each destination is known to hold (key, hash of mapped fields, its id value).
  * - watermarks: the committed cursor per (sync, destination).
  * - locks: which run of a sync holds it (one run at a time, even across workflow ids).
+ * - warehouse_runs: runs planned inside the source warehouse (changeDetection.inWarehouse), and
+ *   where their warehouse tables are, so the commit can move the warehouse's snapshot too.
  *
  * Large tables carry no index on DuckDB (its zone maps and hash joins do the work, and ART
  * indexes would cost memory per row); PostgreSQL gets the indexes its planner needs.
  */
-export const STATE_SCHEMA_VERSION = 1;
+export const STATE_SCHEMA_VERSION = 2;
 
 /** Where the stage lives. */
 export function stageTable(dialect: 'duckdb' | 'postgres'): string {
@@ -38,7 +40,7 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
     ...(pg ? [] : [`ATTACH IF NOT EXISTS ':memory:' AS ebb_scratch`]),
     `CREATE ${pg ? 'UNLOGGED ' : ''}TABLE IF NOT EXISTS ${stageTable(dialect)} (
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, key VARCHAR NOT NULL,
-      cursor DOUBLE PRECISION, dest_id VARCHAR, payload VARCHAR NOT NULL)`,
+      cursor DOUBLE PRECISION, dest_id VARCHAR, payload VARCHAR NOT NULL, ref BIGINT, wh_kind VARCHAR)`,
     `CREATE TABLE IF NOT EXISTS ebb_changes (
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL,
       key VARCHAR NOT NULL, kind VARCHAR NOT NULL, op VARCHAR NOT NULL, row_hash VARCHAR,
@@ -60,6 +62,19 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
   ];
   // Columns added after the first release of the table, for stores created before them.
   ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS rows_read BIGINT`, `ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS model_columns VARCHAR`);
+  // In-warehouse change detection: each staged row and change carries its candidate number in
+  // the warehouse (`ref`), so the commit can tell the warehouse which rows were not taken, and
+  // removed keys are staged as markers (`wh_kind = 'remove'`). Always the last columns, in this
+  // order, so the DuckDB appender's positional rows fit old and new tables alike.
+  ddl.push(
+    `ALTER TABLE ${stageTable(dialect)} ADD COLUMN IF NOT EXISTS ref BIGINT`,
+    `ALTER TABLE ${stageTable(dialect)} ADD COLUMN IF NOT EXISTS wh_kind VARCHAR`,
+    `ALTER TABLE ebb_changes ADD COLUMN IF NOT EXISTS ref BIGINT`,
+    // Per run and destination planned in the warehouse: where its tables are, for the commit.
+    `CREATE TABLE IF NOT EXISTS ebb_warehouse_runs (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, sync VARCHAR NOT NULL, source VARCHAR NOT NULL, wh_schema VARCHAR NOT NULL,
+      key_columns VARCHAR NOT NULL, rebuild BOOLEAN NOT NULL, PRIMARY KEY (run_id, dest))`,
+  );
   if (pg) {
     ddl.push(
       `CREATE INDEX IF NOT EXISTS ebb_stage_run ON ebb_stage (run_id, dest, key)`,

@@ -27,8 +27,12 @@ export interface StagedChunk {
 
 /** Appends the model's hashed rows for a run. */
 export interface StageWriter {
-  /** `payload` is the canonical JSON of the mapped fields; its md5 is the row hash. May return synchronously. */
-  append(row: { dest: string; key: string; cursor: number | null; destId: string; payload: string }): Promise<void> | void;
+  /**
+   * `payload` is the canonical JSON of the mapped fields; its md5 is the row hash. May return
+   * synchronously. In-warehouse runs also pass the row's candidate number (`ref`), and stage
+   * removed keys as markers (`removed`, with an empty payload).
+   */
+  append(row: { dest: string; key: string; cursor: number | null; destId: string; payload: string; ref?: number; removed?: boolean }): Promise<void> | void;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,12 @@ export interface DiffRequest {
   detectRemoves: boolean;
   /** Send every staged row whatever its hash (a resync on demand). */
   fullResync: boolean;
+  /**
+   * In-warehouse runs: the stage holds only the warehouse's candidates (`subset`), removed keys
+   * as markers, and `unchangedOutside` rows of the model that the warehouse found unchanged.
+   * Without `subset` (a rebuild), the stage holds every row, as in a state-store run.
+   */
+  warehouse?: { subset: boolean; unchangedOutside: number };
 }
 
 /** What a commit did. */
@@ -68,6 +78,19 @@ export interface RowOutcome {
   op: string;
   status: string;
   reason: string | null;
+}
+
+/** Where a run's destination was planned inside the source warehouse. */
+export interface WarehouseRun {
+  runId: string;
+  dest: string;
+  sync: string;
+  /** The spec's source (kind and connection, secrets as references only). */
+  source: { kind: string; connection: Record<string, unknown> };
+  schema: string;
+  keyColumns: string[];
+  /** The candidates were every key of the model: the commit replaces the warehouse snapshot. */
+  rebuild: boolean;
 }
 
 /** Runs per destination whose per-row records are kept. */
@@ -166,7 +189,7 @@ export class StateStore {
     // The stage may live in another attached database (DuckDB): clear it in its own statement.
     await this.driver.exec(`DELETE FROM ${this.stage} WHERE run_id = $1`, [runId]);
     await this.driver.transaction(async (tx) => {
-      for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_run_destinations']) {
+      for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_run_destinations', 'ebb_warehouse_runs']) {
         await tx.exec(`DELETE FROM ${t} WHERE run_id = $1`, [runId]);
       }
     });
@@ -181,9 +204,11 @@ export class StateStore {
       { name: 'cursor', type: 'double' },
       { name: 'dest_id', type: 'varchar' },
       { name: 'payload', type: 'varchar' },
+      { name: 'ref', type: 'bigint' },
+      { name: 'wh_kind', type: 'varchar' },
     ]);
     return {
-      append: (r) => loader.append([runId, r.dest, r.key, r.cursor, r.destId, r.payload]),
+      append: (r) => loader.append([runId, r.dest, r.key, r.cursor, r.destId, r.payload, r.ref ?? null, r.removed ? 'remove' : null]),
       close: () => loader.close(),
     };
   }
@@ -202,21 +227,30 @@ export class StateStore {
     const ops = MODE_OPS[r.mode];
     const lit = (op: WriteOp | undefined) => (op ? `'${op}'` : 'NULL');
     const size = Math.trunc(r.chunkSize);
+    const subset = r.warehouse?.subset ?? false;
+    // Rows of the model (removal markers of an in-warehouse run are not).
+    const rows = `run_id = $1 AND dest = $2 AND wh_kind IS NULL`;
     const sent: string[] = [];
     if (ops.add) sent.push('p.key IS NULL');
     if (ops.change) sent.push(r.fullResync ? 'p.key IS NOT NULL' : '(p.key IS NOT NULL AND p.row_hash <> s.row_hash)');
     const upserts = sent.length
       ? `SELECT s.key, CASE WHEN p.key IS NULL THEN 'add' WHEN p.row_hash <> s.row_hash THEN 'change' ELSE 'resend' END AS kind,
                 CASE WHEN p.key IS NULL THEN ${lit(ops.add)} ELSE ${lit(ops.change)} END AS op,
-                s.row_hash, s.cursor, s.dest_id, s.payload
-         FROM (SELECT key, cursor, dest_id, payload, md5(payload) AS row_hash FROM ${this.stage} WHERE run_id = $1 AND dest = $2) s
+                s.row_hash, s.cursor, s.dest_id, s.payload, s.ref
+         FROM (SELECT key, cursor, dest_id, payload, md5(payload) AS row_hash, ref FROM ${this.stage} WHERE ${rows}) s
          LEFT JOIN ebb_snapshots p ON p.sync = $3 AND p.dest = $2 AND p.key = s.key
          WHERE (${sent.join(' OR ')})
-           AND s.key NOT IN (SELECT key FROM ${this.stage} WHERE run_id = $1 AND dest = $2 GROUP BY key HAVING count(*) > 1)`
+           AND s.key NOT IN (SELECT key FROM ${this.stage} WHERE ${rows} GROUP BY key HAVING count(*) > 1)`
       : undefined;
+    // A state-store run staged the whole model: a committed key not staged is gone. An
+    // in-warehouse run staged the keys the warehouse found gone, as markers.
     const removes =
       ops.remove && r.detectRemoves
-        ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload
+        ? subset
+          ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, s.ref
+             FROM ${this.stage} s JOIN ebb_snapshots p ON p.sync = $3 AND p.dest = $2 AND p.key = s.key
+             WHERE s.run_id = $1 AND s.dest = $2 AND s.wh_kind = 'remove'`
+          : `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS BIGINT) AS ref
            FROM ebb_snapshots p
            WHERE p.sync = $3 AND p.dest = $2
              AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key)`
@@ -227,8 +261,8 @@ export class StateStore {
       await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
       if (parts.length) {
         await tx.exec(
-          `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload)
-           SELECT $1, $2, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, kind, op, row_hash, cursor, dest_id, payload
+          `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref)
+           SELECT $1, $2, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, kind, op, row_hash, cursor, dest_id, payload, ref
            FROM (SELECT row_number() OVER (ORDER BY key) AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) y ORDER BY rn`,
           [r.runId, r.dest, r.sync],
         );
@@ -241,7 +275,7 @@ export class StateStore {
       );
       const [staged] = await tx.query(
         `SELECT count(*) AS staged, coalesce(sum(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS duplicates
-         FROM (SELECT count(*) AS n FROM ${this.stage} WHERE run_id = $1 AND dest = $2 GROUP BY key) g`,
+         FROM (SELECT count(*) AS n FROM ${this.stage} WHERE ${rows} GROUP BY key) g`,
         [r.runId, r.dest],
       );
       const total = num(kinds.total);
@@ -260,14 +294,74 @@ export class StateStore {
         chunks: Math.ceil(total / size),
       };
       // rows read but not sent: unchanged, or a change this mode does not send
-      const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
-      plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes - plan.resends;
+      const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE ${rows}`, [r.runId, r.dest]);
+      plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
       await tx.exec(
         `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,
         [r.runId, r.dest],
       );
       return plan;
     });
+  }
+
+  /** The destination's last committed run, if any. */
+  async lastCommittedRun(sync: string, dest: string): Promise<string | undefined> {
+    const [r] = await this.driver.query<{ run_id: string }>(
+      `SELECT rd.run_id FROM ebb_run_destinations rd JOIN ebb_runs r ON r.run_id = rd.run_id
+       WHERE r.sync = $1 AND rd.dest = $2 AND rd.status = 'committed' ORDER BY rd.committed_at DESC, rd.run_id DESC LIMIT 1`,
+      [sync, dest],
+    );
+    return r?.run_id;
+  }
+
+  /** Records that a run's destination was planned inside the source warehouse (idempotent). */
+  async recordWarehouseRun(w: WarehouseRun): Promise<void> {
+    await this.driver.transaction(async (tx) => {
+      await tx.exec(`DELETE FROM ebb_warehouse_runs WHERE run_id = $1 AND dest = $2`, [w.runId, w.dest]);
+      await tx.exec(
+        `INSERT INTO ebb_warehouse_runs (run_id, dest, sync, source, wh_schema, key_columns, rebuild) VALUES ($1, $2, $3, $4, $5, $6, ${w.rebuild ? 'true' : 'false'})`,
+        [w.runId, w.dest, w.sync, JSON.stringify(w.source), w.schema, JSON.stringify(w.keyColumns)],
+      );
+    });
+  }
+
+  /** How a run's destination was planned inside the warehouse; undefined for state-store runs. */
+  async warehouseRun(runId: string, dest: string): Promise<WarehouseRun | undefined> {
+    const [r] = await this.driver.query<{ sync: string; source: string; wh_schema: string; key_columns: string; rebuild: boolean }>(
+      `SELECT sync, source, wh_schema, key_columns, rebuild FROM ebb_warehouse_runs WHERE run_id = $1 AND dest = $2`,
+      [runId, dest],
+    );
+    if (!r) return undefined;
+    return { runId, dest, sync: r.sync, source: JSON.parse(r.source) as WarehouseRun['source'], schema: r.wh_schema, keyColumns: JSON.parse(r.key_columns) as string[], rebuild: Boolean(r.rebuild) };
+  }
+
+  /**
+   * The warehouse refs of a committed run's changes the destination did not take (rejected,
+   * retryable, or in a chunk never acknowledged), a page at a time in ref order; and how many
+   * such changes have no ref (removes found by the state store during a rebuild).
+   */
+  async uncommittedRefs(runId: string, dest: string, afterRef: number, limit: number): Promise<number[]> {
+    const rows = await this.driver.query<{ ref: number }>(
+      `SELECT c.ref FROM ebb_changes c
+       LEFT JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+       LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+       WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL) AND c.ref > ${Math.trunc(afterRef)}
+       ORDER BY c.ref LIMIT ${Math.trunc(limit)}`,
+      [runId, dest],
+    );
+    return rows.map((r) => num(r.ref));
+  }
+
+  /** Uncommitted changes of a run that carry no warehouse ref. */
+  async uncommittedWithoutRef(runId: string, dest: string): Promise<number> {
+    const [r] = await this.driver.query(
+      `SELECT count(*) AS n FROM ebb_changes c
+       LEFT JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+       LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+       WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL) AND c.ref IS NULL`,
+      [runId, dest],
+    );
+    return num(r.n);
   }
 
   /** The committed watermark of each destination of a sync. */
@@ -408,7 +502,7 @@ export class StateStore {
   private async pruneRuns(tx: SqlDriver, sync: string, dest: string): Promise<void> {
     const old = `SELECT rd.run_id FROM ebb_run_destinations rd JOIN ebb_runs r ON r.run_id = rd.run_id
       WHERE r.sync = $1 AND rd.dest = $2 AND rd.status = 'committed' ORDER BY rd.committed_at DESC, rd.run_id DESC OFFSET ${RETAINED_RUNS}`;
-    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes']) {
+    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_warehouse_runs']) {
       await tx.exec(`DELETE FROM ${t} WHERE dest = $2 AND run_id IN (SELECT run_id FROM (${old}) o)`, [sync, dest]);
     }
   }

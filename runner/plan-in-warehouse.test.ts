@@ -1,0 +1,244 @@
+/**
+ * Both change-detection paths, side by side on the same data, run after run: the state-store
+ * diff (the model streamed out) and the in-warehouse diff (only candidates read out) must plan
+ * identical change sets (same seqs, keys, ops and payloads), through adds, changes, deletes,
+ * rejected rows retried, a crash between apply and commit, a commit lost between the state store
+ * and the warehouse, duplicated and null keys, a mapping change and a full resync. On a DuckDB
+ * warehouse and on a PostgreSQL one.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createConnectorContext } from '../connectors/context';
+import type { Source } from '../connectors/types';
+import { syncSpecSchema, type SyncSpec, type SyncSpecInput } from '../domain/spec/schema';
+import { openDuckdbDriver } from '../state/duckdb-driver';
+import { StateStore } from '../state/store';
+import { createTestDatabase } from '../test/helpers/postgres';
+import { duckdb } from '../test/helpers/warehouse';
+import { commitInWarehouse } from './commit-in-warehouse';
+import { openSource } from './connect';
+import { planRun } from './plan';
+
+interface Warehouse {
+  name: string;
+  source: SyncSpecInput['source'];
+  /** Runs statements against the warehouse (the source is closed meanwhile). */
+  sql(...statements: string[]): Promise<Record<string, unknown>[]>;
+  cleanup(): Promise<void>;
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ebb-whdiff-'));
+const ctx = createConnectorContext({ baseDir: dir, env: { ...process.env } });
+
+const warehouses: Array<{ name: string; open: () => Promise<Warehouse> }> = [
+  {
+    name: 'duckdb',
+    open: async () => {
+      const file = path.join(dir, 'warehouse.duckdb');
+      return {
+        name: 'duckdb',
+        source: { kind: 'duckdb', connection: { path: file, readOnly: false } },
+        sql: (...s) => duckdb(file, ...s),
+        cleanup: async () => undefined,
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    open: async () => {
+      const db = await createTestDatabase('ebb_whdiff');
+      ctx.resolveSecret = async () => db.url;
+      return {
+        name: 'postgres',
+        source: { kind: 'postgres', connection: { url: { env: 'EBB_WHDIFF_URL' } } },
+        sql: async (...s) => {
+          let rows: Record<string, unknown>[] = [];
+          for (const q of s) rows = (await db.query(q)).rows;
+          return rows;
+        },
+        cleanup: () => db.drop(),
+      };
+    },
+  },
+];
+
+/** The change set a plan staged, as comparable lines. */
+async function changeSet(store: StateStore, runId: string): Promise<string[]> {
+  const rows = await store.driver.query<{ seq: number; key: string; kind: string; op: string; dest_id: string | null; payload: string | null }>(
+    `SELECT seq, key, kind, op, dest_id, payload FROM ebb_changes WHERE run_id = $1 AND dest = 'd' ORDER BY seq`,
+    [runId],
+  );
+  return rows.map((r) => `${Number(r.seq)} ${r.key} ${r.kind} ${r.op} ${r.dest_id} ${r.payload}`);
+}
+
+/** Acknowledges every chunk of a run, rejecting the rows whose key is in `reject`. */
+async function apply(store: StateStore, runId: string, chunks: number, reject: readonly string[]): Promise<void> {
+  for (let c = 0; c < chunks; c++) {
+    const rows = await store.readChunk(runId, 'd', c);
+    await store.recordChunk(runId, 'd', c, rows.map((r) => (reject.includes(r.key) ? { seq: r.seq, key: r.key, status: 'rejected' as const, reason: 'no' } : { seq: r.seq, key: r.key, status: 'ok' as const })));
+  }
+}
+
+for (const w of warehouses) {
+  describe(`in-warehouse diff plans what the state-store diff plans (${w.name} warehouse)`, () => {
+    let wh: Warehouse;
+    let plain: StateStore;
+    let inWh: StateStore;
+    let run = 0;
+
+    before(async () => {
+      wh = await w.open();
+      await wh.sql(
+        `DROP TABLE IF EXISTS people`,
+        `CREATE TABLE people (id BIGINT, email VARCHAR, stage VARCHAR, score DOUBLE PRECISION)`,
+        `INSERT INTO people SELECT i, 'p' || i || '@x.io', CASE WHEN i % 2 = 0 THEN 'lead' ELSE 'customer' END, i / 4.0 FROM generate_series(1, 500) AS t(i)`,
+      );
+      plain = new StateStore(await openDuckdbDriver(':memory:'));
+      inWh = new StateStore(await openDuckdbDriver(':memory:'));
+      await plain.migrate();
+      await inWh.migrate();
+    });
+    after(async () => {
+      await plain.close();
+      await inWh.close();
+      await wh.cleanup();
+    });
+
+    const spec = (inWarehouse: boolean, mapping: SyncSpecInput['destinations'][0]['mapping'] = { id: 'id', email: { column: 'email', transform: ['uppercase'] }, stage: 'stage', score: 'score' }): SyncSpec =>
+      syncSpecSchema.parse({
+        name: 'people',
+        source: wh.source,
+        model: { table: 'people' },
+        primaryKey: 'id',
+        changeDetection: { mode: 'diff', ...(inWarehouse ? { inWarehouse: { schema: 'ebb_state' } } : {}) },
+        destinations: [{ name: 'd', kind: 'file', object: 'x', mode: 'mirror', batchSize: 40, mapping }],
+      });
+
+    /**
+     * Plans on both paths and compares; then applies (rejecting `reject`) and commits both,
+     * unless the run "crashes" before commit; `lose` commits the state store but loses the
+     * warehouse half of the in-warehouse commit.
+     */
+    async function both(o: { reject?: string[]; crash?: boolean; lose?: boolean; fullResync?: boolean; mapping?: SyncSpecInput['destinations'][0]['mapping'] } = {}) {
+      const runId = `run-${++run}`;
+      const plans = [];
+      for (const [store, inWarehouse] of [[plain, false], [inWh, true]] as const) {
+        const s = spec(inWarehouse, o.mapping);
+        const source: Source = openSource(s.source, ctx);
+        try {
+          await store.startRun({ runId, sync: s.name, specHash: 'h', workflowId: 'w' });
+          plans.push(await planRun({ spec: s, runId, fullResync: o.fullResync ?? false, store, source }));
+        } finally {
+          await source.close();
+        }
+      }
+      const [a, b] = plans;
+      assert.deepEqual(await changeSet(inWh, runId), await changeSet(plain, runId), `run ${run}: same change set`);
+      const { mappingVersion: _m, ...countsA } = a.destinations[0];
+      const { mappingVersion: _n, warehouseCandidates, ...countsB } = b.destinations[0];
+      lastCandidates = warehouseCandidates ?? -1;
+      assert.deepEqual(countsB, countsA, `run ${run}: same counts`);
+      assert.deepEqual([b.rowsRead, b.nullKeys], [a.rowsRead, a.nullKeys]);
+      if (o.crash) return a.destinations[0];
+      for (const store of [plain, inWh]) {
+        await apply(store, runId, a.destinations[0].chunks, o.reject ?? []);
+        await store.commitDestination({ runId, sync: 'people', dest: 'd' });
+      }
+      if (!o.lose) {
+        const wr = await inWh.warehouseRun(runId, 'd');
+        assert.ok(wr, 'the run was planned in the warehouse');
+        const source = openSource(spec(true).source, ctx);
+        try {
+          await commitInWarehouse(source.warehouse!, inWh, wr);
+          await commitInWarehouse(source.warehouse!, inWh, wr); // idempotent
+        } finally {
+          await source.close();
+        }
+      }
+      return a.destinations[0];
+    }
+
+    let lastCandidates = -1;
+    /** Rows the warehouse handed out on the last in-warehouse plan: the candidates. */
+    const candidates = () => lastCandidates;
+
+    it('the first run sends every row on both paths', async () => {
+      const p = await both();
+      assert.deepEqual([p.adds, p.changes, p.removes], [500, 0, 0]);
+    });
+
+    it('an unchanged model sends nothing, and reads nothing out of the warehouse', async () => {
+      const p = await both();
+      assert.deepEqual([p.total, p.unchanged], [0, 500]);
+      assert.equal(candidates(), 0);
+    });
+
+    it('adds, changes and deletes; a change the mapping hides is read out but not sent', async () => {
+      await wh.sql(
+        `UPDATE people SET stage = 'churned' WHERE id <= 10`,
+        `UPDATE people SET email = upper(email) WHERE id BETWEEN 11 AND 15`, // uppercase transform: same payload
+        `DELETE FROM people WHERE id > 490`,
+        `INSERT INTO people SELECT i, 'p' || i || '@x.io', 'lead', 1 FROM generate_series(501, 520) AS t(i)`,
+      );
+      const p = await both({ reject: ['3', '495', '505'] });
+      assert.deepEqual([p.adds, p.changes, p.removes], [20, 10, 10]);
+      assert.equal(candidates(), 20 + 10 + 5 + 10, 'the hidden change is a candidate, not a change');
+    });
+
+    it('rejected rows are retried next run, and only they', async () => {
+      const p = await both();
+      assert.deepEqual([p.adds, p.changes, p.removes], [1, 1, 1]);
+      assert.equal(candidates(), 3);
+    });
+
+    it('a crash between apply and commit moves neither snapshot: the next run sends the same rows again', async () => {
+      await wh.sql(`UPDATE people SET score = score + 100 WHERE id BETWEEN 100 AND 129`);
+      const crashed = await both({ crash: true, reject: [] });
+      assert.equal(crashed.changes, 30);
+      const again = await both();
+      assert.equal(again.changes, 30, 'the uncommitted rows are planned again');
+      assert.equal((await both()).total, 0);
+    });
+
+    it('a commit lost between the state store and the warehouse is caught up, nothing is re-sent', async () => {
+      await wh.sql(`UPDATE people SET stage = 'vip' WHERE id BETWEEN 200 AND 219`, `DELETE FROM people WHERE id BETWEEN 300 AND 304`);
+      assert.deepEqual(((p) => [p.changes, p.removes])(await both({ lose: true })), [20, 5]);
+      const next = await both();
+      assert.equal(next.total, 0, 'the catch-up commit moved the warehouse snapshot first');
+      assert.equal(candidates(), 0);
+    });
+
+    it('duplicated and null keys are counted alike and never sent', async () => {
+      await wh.sql(`INSERT INTO people VALUES (7, 'dup@x.io', 'lead', 1), (NULL, 'n@x.io', 'lead', 1)`);
+      const p = await both();
+      assert.equal(p.duplicates, 2);
+      await wh.sql(`DELETE FROM people WHERE email IN ('dup@x.io', 'n@x.io')`);
+      await both();
+      assert.equal((await both()).total, 0);
+    });
+
+    it('a mapping change makes every row a candidate; only rows whose payload changes are sent', async () => {
+      await wh.sql(`UPDATE people SET stage = ' lead ' WHERE id BETWEEN 400 AND 404`);
+      const trimmed = { id: 'id', email: { column: 'email', transform: ['uppercase'] }, stage: { column: 'stage', transform: ['trim'] }, score: 'score' } as const;
+      assert.equal((await both()).changes, 5);
+      const p = await both({ mapping: trimmed });
+      assert.equal(p.changes, 5, 'only the padded stages map differently');
+      assert.ok(candidates() > 400, 'the warehouse handed out every row once');
+      assert.equal((await both({ mapping: trimmed })).total, 0);
+      await both(); // back to the original mapping
+    });
+
+    it('a full resync sends every row again on both paths', async () => {
+      await wh.sql(`DELETE FROM people WHERE id = 1`);
+      const p = await both({ fullResync: true });
+      assert.deepEqual([p.removes, p.total], [1, p.resends + p.changes + p.adds + 1], JSON.stringify(p));
+      assert.ok(p.resends > 400);
+      assert.equal((await both()).total, 0);
+    });
+  });
+}
+
+after(() => rmSync(dir, { recursive: true, force: true }));

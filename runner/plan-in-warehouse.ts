@@ -1,0 +1,193 @@
+import type { Source, WarehouseSql } from '../connectors/types';
+import { configError } from '../domain/errors';
+import { keyOf } from '../domain/keys';
+import { mappedColumns, mappingVersion, type RowMapper } from '../domain/mapping';
+import { canonicalJson } from '../domain/row-hash';
+import { primaryKeyColumns, type InWarehouse, type SyncSpec } from '../domain/spec/schema';
+import { wrapModel } from '../connectors/sources/sql-model';
+import type { StageWriter, StateStore } from '../state/store';
+import { commitInWarehouse } from './commit-in-warehouse';
+import {
+  countRunSnapshot,
+  createCandidates,
+  createRunSnapshot,
+  ensureCommitted,
+  listSyncTables,
+  readMeta,
+  readRemoves,
+  readUpserts,
+  warehouseTables,
+  type WarehouseTables,
+} from './warehouse-diff-sql';
+
+/** A destination's compiled mapping, as the plan uses it. */
+export interface PlanMapper {
+  name: string;
+  map: RowMapper;
+  idField: string;
+}
+
+/** What staging from the warehouse tells the diff, per destination. */
+export interface WarehouseStaged {
+  rowsRead: number;
+  nullKeys: number;
+  /** Per destination: the diff options for {@link StateStore.diffDestination}. */
+  destinations: Map<string, { subset: boolean; unchangedOutside: number; candidates: number }>;
+}
+
+/** Inputs of {@link stageFromWarehouse}. */
+export interface WarehouseStageInput {
+  spec: SyncSpec;
+  inWarehouse: InWarehouse;
+  runId: string;
+  fullResync: boolean;
+  store: StateStore;
+  source: Source;
+  mappers: readonly PlanMapper[];
+  stage: StageWriter;
+  onProgress?: (rowsRead: number) => void;
+}
+
+/**
+ * In-warehouse change detection, the plan's half. In the warehouse, in one transaction (one
+ * snapshot of the model): the model's keys and per-destination hashes of the columns each
+ * mapping reads (salted with the mapping version, so a mapping change makes every row a
+ * candidate) go into a run table; per destination, a SQL diff against the committed snapshot
+ * gives the candidates; only the candidates' rows are read out, mapped and staged in the state
+ * store, where the usual diff against the mapped-payload hashes decides what is sent. Rows the
+ * warehouse found unchanged never leave it.
+ *
+ * The committed warehouse snapshot is trusted only when it reflects the state store's last
+ * commit of the destination; otherwise (first run, a lost commit, a sync moved from the
+ * state-store path) every key is a candidate once and the commit rebuilds it.
+ */
+export async function stageFromWarehouse(p: WarehouseStageInput): Promise<WarehouseStaged> {
+  const { spec, runId, store } = p;
+  const wh = warehouseOf(p.source, spec);
+  const schema = p.inWarehouse.schema;
+  const keyColumns = primaryKeyColumns(spec);
+  const tables = spec.destinations.map((d) => warehouseTables(schema, spec.name, d.name, runId));
+
+  const trusted = await catchUp(wh, p, tables);
+  await dropLeftovers(wh, schema, tables[0].syncPrefix);
+
+  const modelSql = wrapModel(spec.model).sql;
+  const session = await wh.begin();
+  try {
+    await session.exec(
+      createRunSnapshot(tables[0], {
+        modelSql,
+        keyColumns,
+        hashes: spec.destinations.map((d) => ({ columns: mappedColumns(d.mapping), salt: mappingVersion(d) })),
+        hash: wh.dialect.hash,
+      }),
+    );
+    const [counts] = await session.query(countRunSnapshot(tables[0], keyColumns));
+    const rowsRead = Number(counts.rows_read);
+    const nullKeys = Number(counts.null_keys);
+    p.onProgress?.(rowsRead);
+    const destinations = new Map<string, { subset: boolean; unchangedOutside: number; candidates: number }>();
+    for (const [i, d] of spec.destinations.entries()) {
+      const t = tables[i];
+      for (const sql of ensureCommitted(t, keyColumns, i)) await session.exec(sql);
+      const mode = !trusted[i] ? 'rebuild' : p.fullResync ? 'every' : 'changed';
+      await session.exec(createCandidates(t, keyColumns, i, mode));
+      const mapper = p.mappers[i];
+      const columns = [...new Set([...keyColumns, ...mappedColumns(d.mapping)])];
+      let upsertRows = 0;
+      let removes = 0;
+      for await (const batch of session.stream(readUpserts(t, modelSql, keyColumns, columns))) {
+        for (const row of batch) {
+          const key = keyOf(row, keyColumns);
+          if (key === undefined) continue; // excluded by the candidates' SQL already
+          const fields = mapper.map(row);
+          const pending = p.stage.append({ dest: d.name, key, cursor: null, destId: JSON.stringify(fields[mapper.idField] ?? null), payload: canonicalJson(fields), ref: Number(row._ebb_ref) });
+          if (pending) await pending;
+          upsertRows++;
+        }
+      }
+      for await (const batch of session.stream(readRemoves(t, keyColumns))) {
+        for (const row of batch) {
+          const key = keyOf(row, keyColumns);
+          if (key === undefined) continue;
+          const pending = p.stage.append({ dest: d.name, key, cursor: null, destId: '', payload: '', ref: Number(row._ebb_ref), removed: true });
+          if (pending) await pending;
+          removes++;
+        }
+      }
+      await store.recordWarehouseRun({ runId, dest: d.name, sync: spec.name, source: spec.source, schema, keyColumns, rebuild: mode === 'rebuild' });
+      destinations.set(d.name, { subset: mode !== 'rebuild', unchangedOutside: mode === 'rebuild' ? 0 : rowsRead - nullKeys - upsertRows, candidates: upsertRows + removes });
+    }
+    await session.exec(`DROP TABLE ${tables[0].run}`);
+    await session.commit();
+    return { rowsRead, nullKeys, destinations };
+  } catch (err) {
+    await session.rollback();
+    throw err;
+  }
+}
+
+/** The source's warehouse SQL, or a config error naming the field. */
+export function warehouseOf(source: Source, spec: Pick<SyncSpec, 'source'>): WarehouseSql {
+  if (!source.warehouse) {
+    throw configError(`source kind "${spec.source.kind}" cannot diff inside the warehouse; remove changeDetection.inWarehouse to diff in the state store`, {
+      path: 'changeDetection.inWarehouse',
+    });
+  }
+  return source.warehouse;
+}
+
+/**
+ * Per destination: finishes the warehouse half of the last commit if it was interrupted (the
+ * state store committed, the warehouse did not), then says whether the committed warehouse
+ * snapshot reflects the state store's last commit.
+ */
+async function catchUp(wh: WarehouseSql, p: WarehouseStageInput, tables: readonly WarehouseTables[]): Promise<boolean[]> {
+  const committedRuns = async () => {
+    const s = await wh.begin();
+    try {
+      await s.exec(`CREATE SCHEMA IF NOT EXISTS ${tables[0].schema}`);
+      const runs: (string | undefined)[] = [];
+      for (const t of tables) {
+        await s.exec(`CREATE TABLE IF NOT EXISTS ${t.meta} (committed_run VARCHAR)`);
+        const [m] = await s.query(readMeta(t));
+        runs.push(m?.committed_run == null ? undefined : String(m.committed_run));
+      }
+      await s.commit();
+      return runs;
+    } catch (err) {
+      await s.rollback();
+      throw err;
+    }
+  };
+  const before = await committedRuns();
+  const last = await Promise.all(p.spec.destinations.map((d) => p.store.lastCommittedRun(p.spec.name, d.name)));
+  let caughtUp = false;
+  for (const [i, d] of p.spec.destinations.entries()) {
+    const lastRun = last[i];
+    if (lastRun === undefined || before[i] === lastRun || lastRun === p.runId) continue;
+    const run = await p.store.warehouseRun(lastRun, d.name);
+    if (!run || run.schema !== p.inWarehouse.schema) continue; // planned in the state store: rebuild
+    await commitInWarehouse(wh, p.store, run);
+    caughtUp = true;
+  }
+  const after = caughtUp ? await committedRuns() : before;
+  return after.map((run, i) => run !== undefined && run === last[i]);
+}
+
+/** Drops run and candidate tables of this sync's runs that never committed (dry runs, failures). */
+async function dropLeftovers(wh: WarehouseSql, schema: string, syncPrefix: string): Promise<void> {
+  const s = await wh.begin();
+  try {
+    const rows = await s.query(listSyncTables(schema, syncPrefix));
+    for (const r of rows) {
+      const name = String(r.table_name);
+      if (/_(cand|run)_[0-9a-f]{8}$/.test(name)) await s.exec(`DROP TABLE IF EXISTS "${schema}"."${name}"`);
+    }
+    await s.commit();
+  } catch (err) {
+    await s.rollback();
+    throw err;
+  }
+}
+
