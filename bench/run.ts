@@ -4,7 +4,8 @@
  * worker's peak RSS (VmHWM), history events per run segment, and the largest payload in history.
  *   run 1: initial full sync            run 2: 1% of rows changed
  * Prints a markdown table (pasted into the README) and writes bench/results/latest.json.
- * EBB_BENCH_ROWS overrides the model size.
+ * EBB_BENCH_ROWS overrides the model size. EBB_BENCH_IN_WAREHOUSE=<schema> diffs inside the DuckDB
+ * warehouse (`changeDetection.inWarehouse`) instead of in the state store.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { EbbSync } from '../workflows/search-attributes';
 import { syncWorkflowId, type SyncRunResult } from '../workflows/types';
 
 const ROWS = Number(process.env.EBB_BENCH_ROWS ?? 1_000_000);
+const IN_WAREHOUSE = process.env.EBB_BENCH_IN_WAREHOUSE;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ebb-bench-'));
@@ -49,9 +51,17 @@ async function main(): Promise<void> {
 
     const spec: SyncSpecInput = {
       name: 'bench',
-      source: { kind: 'duckdb', connection: { path: warehouse, ...(process.env.EBB_BENCH_SOURCE_MEMORY ? { memoryLimit: process.env.EBB_BENCH_SOURCE_MEMORY } : {}) } },
+      source: {
+        kind: 'duckdb',
+        connection: {
+          path: warehouse,
+          ...(process.env.EBB_BENCH_SOURCE_MEMORY ? { memoryLimit: process.env.EBB_BENCH_SOURCE_MEMORY } : {}),
+          ...(IN_WAREHOUSE ? { readOnly: false } : {}),
+        },
+      },
       model: { table: 'customers' },
       primaryKey: 'customer_id',
+      ...(IN_WAREHOUSE ? { changeDetection: { mode: 'diff' as const, inWarehouse: { schema: IN_WAREHOUSE } } } : {}),
       destinations: [
         {
           name: 'pg',
@@ -103,16 +113,16 @@ async function main(): Promise<void> {
     const incremental = await run(`1% changed (${changed.toLocaleString()} rows)`);
     const peakRssMb = Math.round(worker.peakRssMb());
 
-    const results = { date: new Date().toISOString(), rows: ROWS, node: process.version, cpus: os.cpus().length, peakRssMb, runs: [initial, incremental] };
+    const results = { date: new Date().toISOString(), rows: ROWS, changeDetection: IN_WAREHOUSE ? `in warehouse (${IN_WAREHOUSE})` : 'state store', node: process.version, cpus: os.cpus().length, peakRssMb, runs: [initial, incremental] };
     await mkdir(path.join(__dirname, 'results'), { recursive: true });
-    await writeFile(path.join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(path.join(__dirname, 'results', IN_WAREHOUSE ? 'latest-in-warehouse.json' : 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\n| run | rows read | rows sent | seconds (plan / apply / commit) | rows/s end to end | history events (max per segment) | largest payload |`);
     console.log(`|---|---|---|---|---|---|---|`);
     for (const r of [initial, incremental]) {
       const s = r.stepSeconds;
       console.log(`| ${r.run} | ${r.rowsRead.toLocaleString()} | ${r.rowsSent.toLocaleString()} | ${r.seconds} (${s.plan} / ${s.apply} / ${s.commit}) | ${r.rowsReadPerSecond.toLocaleString()} | ${r.historyEvents} (${r.maxEventsPerSegment}) | ${(r.largestPayloadBytes / 1024).toFixed(1)} KB |`);
     }
-    console.log(`\nworker peak RSS: ${peakRssMb} MB (${ROWS.toLocaleString()} rows)`);
+    console.log(`\nworker peak RSS: ${peakRssMb} MB (${ROWS.toLocaleString()} rows; change detection ${results.changeDetection})`);
   } finally {
     await worker.stop();
     await env.teardown();

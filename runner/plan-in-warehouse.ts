@@ -46,6 +46,8 @@ export interface WarehouseStageInput {
   mappers: readonly PlanMapper[];
   stage: StageWriter;
   onProgress?: (rowsRead: number) => void;
+  /** Called as each phase ends, with its duration. */
+  onPhase?: (phase: 'warehouse-snapshot' | 'warehouse-diff' | 'warehouse-read', ms: number) => void;
 }
 
 /**
@@ -72,6 +74,12 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
   await dropLeftovers(wh, schema, tables[0].syncPrefix);
 
   const modelSql = wrapModel(spec.model).sql;
+  let t = performance.now();
+  const phase = (name: 'warehouse-snapshot' | 'warehouse-diff' | 'warehouse-read') => {
+    const now = performance.now();
+    p.onPhase?.(name, now - t);
+    t = now;
+  };
   const session = await wh.begin();
   try {
     await session.exec(
@@ -86,17 +94,18 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
     const rowsRead = Number(counts.rows_read);
     const nullKeys = Number(counts.null_keys);
     p.onProgress?.(rowsRead);
+    phase('warehouse-snapshot');
     const destinations = new Map<string, { subset: boolean; unchangedOutside: number; candidates: number }>();
     for (const [i, d] of spec.destinations.entries()) {
-      const t = tables[i];
-      for (const sql of ensureCommitted(t, keyColumns, i)) await session.exec(sql);
+      for (const sql of ensureCommitted(tables[i], keyColumns, i)) await session.exec(sql);
       const mode = !trusted[i] ? 'rebuild' : p.fullResync ? 'every' : 'changed';
-      await session.exec(createCandidates(t, keyColumns, i, mode));
+      await session.exec(createCandidates(tables[i], keyColumns, i, mode));
+      phase('warehouse-diff');
       const mapper = p.mappers[i];
       const columns = [...new Set([...keyColumns, ...mappedColumns(d.mapping)])];
       let upsertRows = 0;
       let removes = 0;
-      for await (const batch of session.stream(readUpserts(t, modelSql, keyColumns, columns))) {
+      for await (const batch of session.stream(readUpserts(tables[i], modelSql, keyColumns, columns))) {
         for (const row of batch) {
           const key = keyOf(row, keyColumns);
           if (key === undefined) continue; // excluded by the candidates' SQL already
@@ -106,7 +115,7 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
           upsertRows++;
         }
       }
-      for await (const batch of session.stream(readRemoves(t, keyColumns))) {
+      for await (const batch of session.stream(readRemoves(tables[i], keyColumns))) {
         for (const row of batch) {
           const key = keyOf(row, keyColumns);
           if (key === undefined) continue;
@@ -116,6 +125,7 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
         }
       }
       await store.recordWarehouseRun({ runId, dest: d.name, sync: spec.name, source: spec.source, schema, keyColumns, rebuild: mode === 'rebuild' });
+      phase('warehouse-read');
       destinations.set(d.name, { subset: mode !== 'rebuild', unchangedOutside: mode === 'rebuild' ? 0 : rowsRead - nullKeys - upsertRows, candidates: upsertRows + removes });
     }
     await session.exec(`DROP TABLE ${tables[0].run}`);

@@ -20,7 +20,12 @@ export interface PlanInput {
   source: Source;
   /** Called after each source batch with the rows read so far (for heartbeats). */
   onProgress?: (rowsRead: number) => void;
+  /** Called as each phase ends, with its duration (for the benchmark). */
+  onPhase?: (phase: PlanPhase, ms: number) => void;
 }
+
+/** The timed phases of a plan. */
+export type PlanPhase = 'warehouse-snapshot' | 'warehouse-diff' | 'warehouse-read' | 'stage' | 'diff';
 
 /**
  * The plan step: one consistent read of the model, streamed; every row mapped and hashed per
@@ -58,9 +63,10 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   let read: { rowsRead: number; nullKeys: number; high?: number };
   let warehouse: WarehouseStaged | undefined;
   const stage = await store.openStage(runId);
+  const started = performance.now();
   try {
     if (inWarehouse) {
-      warehouse = await stageFromWarehouse({ spec, inWarehouse, runId, fullResync: p.fullResync, store, source, mappers, stage, onProgress: p.onProgress });
+      warehouse = await stageFromWarehouse({ spec, inWarehouse, runId, fullResync: p.fullResync, store, source, mappers, stage, onProgress: p.onProgress, onPhase: p.onPhase });
       read = warehouse;
     } else {
       read = await stageFromSource(p, mappers, stage, since, cursorColumn);
@@ -69,6 +75,8 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
     await stage.close();
   }
   const { rowsRead, nullKeys, high } = read;
+  if (!inWarehouse) p.onPhase?.('stage', performance.now() - started);
+  const diffStarted = performance.now();
 
   const destinations = [];
   for (const d of spec.destinations) {
@@ -88,6 +96,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
     });
   }
   await store.dropStage(runId);
+  p.onPhase?.('diff', performance.now() - diffStarted);
   await store.setRunModel(runId, rowsRead, modelColumns);
   // In watermark mode with no rows read, keep the committed watermark where it is.
   // A watermark read sees only recent rows, so its size says nothing about the model's volume.
