@@ -94,9 +94,12 @@ export function ensureCommitted(t: WarehouseTables, keyColumns: readonly string[
 }
 
 /**
- * The candidates of one destination, numbered by key (`_ebb_ref`):
+ * The candidates of one destination, numbered (`_ebb_ref`, in no particular order: a window
+ * ordered over millions of keys cannot spill to disk in DuckDB):
  * - `changed`: keys new to the committed snapshot, with another hash, with a NULL (uncommitted)
- *   hash, duplicated in the model, or gone from the model;
+ *   hash, or gone from the model. The join runs on the run snapshot as it is; only the few
+ *   candidate keys are then counted back in it, so a key that is duplicated in the model is
+ *   flagged (`_ebb_dup`) without aggregating the whole model;
  * - `every`: every key of the model and of the committed snapshot (a full resync);
  * - `rebuild`: every key of the model, the committed snapshot unread (the first run, or a
  *   snapshot that does not reflect the state store's last commit); removes are then found by
@@ -104,20 +107,25 @@ export function ensureCommitted(t: WarehouseTables, keyColumns: readonly string[
  */
 export function createCandidates(t: WarehouseTables, keyColumns: readonly string[], destIndex: number, mode: 'changed' | 'every' | 'rebuild'): string {
   const k = keyColumns.map(quoteIdent);
-  const grouped = `SELECT ${k.join(', ')}, min(${hashColumn(destIndex)}) AS _ebb_h, count(*) AS _ebb_n FROM ${t.run} AS r
-    WHERE NOT (${nullKeyPredicate(keyColumns, 'r')}) GROUP BY ${k.join(', ')}`;
+  const h = hashColumn(destIndex);
+  const tracked = `SELECT * FROM ${t.run} AS r WHERE NOT (${nullKeyPredicate(keyColumns, 'r')})`;
   if (mode === 'rebuild') {
-    return `CREATE TABLE ${t.cand} AS SELECT row_number() OVER (ORDER BY ${k.join(', ')}) AS _ebb_ref, ${k.join(', ')},
-      'upsert' AS _ebb_kind, _ebb_h, _ebb_n > 1 AS _ebb_dup FROM (${grouped}) AS g`;
+    return `CREATE TABLE ${t.cand} AS SELECT row_number() OVER () AS _ebb_ref, ${k.join(', ')},
+      'upsert' AS _ebb_kind, _ebb_h, _ebb_n > 1 AS _ebb_dup
+      FROM (SELECT ${k.join(', ')}, min(${h}) AS _ebb_h, count(*) AS _ebb_n FROM (${tracked}) AS r GROUP BY ${k.join(', ')}) AS g`;
   }
-  const on = k.map((c) => `g.${c} = w.${c}`).join(' AND ');
-  const keys = k.map((c) => `coalesce(g.${c}, w.${c}) AS ${c}`).join(', ');
+  const on = (a: string, b: string) => k.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
   const first = k[0];
-  const where = mode === 'every' ? '' : `WHERE g.${first} IS NULL OR w.${first} IS NULL OR w._ebb_h IS NULL OR g._ebb_n > 1 OR g._ebb_h <> w._ebb_h`;
-  return `CREATE TABLE ${t.cand} AS SELECT row_number() OVER (ORDER BY ${k.join(', ')}) AS _ebb_ref, * FROM (
-      SELECT ${keys}, CASE WHEN g.${first} IS NULL THEN 'remove' ELSE 'upsert' END AS _ebb_kind, g._ebb_h, coalesce(g._ebb_n > 1, false) AS _ebb_dup
-      FROM (${grouped}) AS g FULL OUTER JOIN ${t.snap} AS w ON ${on}
-      ${where}) AS d`;
+  const changed = `WHERE r.${first} IS NULL OR w.${first} IS NULL OR w._ebb_h IS NULL OR r.${h} <> w._ebb_h`;
+  return `CREATE TABLE ${t.cand} AS WITH d AS (
+      SELECT DISTINCT ${k.map((c) => `coalesce(r.${c}, w.${c}) AS ${c}`).join(', ')}
+      FROM (${tracked}) AS r FULL OUTER JOIN ${t.snap} AS w ON ${on('r', 'w')}
+      ${mode === 'every' ? '' : changed})
+    SELECT row_number() OVER () AS _ebb_ref, ${k.map((c) => `d.${c}`).join(', ')},
+      CASE WHEN n._ebb_n IS NULL THEN 'remove' ELSE 'upsert' END AS _ebb_kind, n._ebb_h, coalesce(n._ebb_n > 1, false) AS _ebb_dup
+    FROM d LEFT JOIN (
+      SELECT ${k.map((c) => `r.${c}`).join(', ')}, count(*) AS _ebb_n, min(r.${h}) AS _ebb_h
+      FROM ${t.run} AS r JOIN d ON ${on('r', 'd')} GROUP BY ${k.map((c) => `r.${c}`).join(', ')}) AS n ON ${on('n', 'd')}`;
 }
 
 /** The model's rows of the upsert candidates (every row of a duplicated key), with their ref. */
