@@ -35,7 +35,7 @@ export async function commitInWarehouse(wh: WarehouseSql, store: StateStore, run
       await s.exec(`INSERT INTO ${pending} (ref) VALUES ${refs.map((r) => `(${Math.trunc(r)})`).join(', ')}`);
       after = refs[refs.length - 1];
     }
-    for (const sql of mergeCommitted(t, run.keyColumns, pending, run.rebuild)) await s.exec(sql);
+    for (const sql of mergeCommitted(t, run.keyColumns, pending, { rebuild: run.rebuild, keepRemoved: run.keepRemoved })) await s.exec(sql);
     // A rebuild cannot keep a remove the destination did not take (the warehouse never knew
     // the key): leave the snapshot untrusted so the next run rebuilds and finds it again.
     const unrefd = await store.uncommittedWithoutRef(run.runId, run.dest);

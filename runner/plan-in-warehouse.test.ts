@@ -107,14 +107,18 @@ for (const w of warehouses) {
       await wh.cleanup();
     });
 
-    const spec = (inWarehouse: boolean, mapping: SyncSpecInput['destinations'][0]['mapping'] = { id: 'id', email: { column: 'email', transform: ['uppercase'] }, stage: 'stage', score: 'score' }): SyncSpec =>
+    const spec = (
+      inWarehouse: boolean,
+      mapping: SyncSpecInput['destinations'][0]['mapping'] = { id: 'id', email: { column: 'email', transform: ['uppercase'] }, stage: 'stage', score: 'score' },
+      mode: 'mirror' | 'upsert' = 'mirror',
+    ): SyncSpec =>
       syncSpecSchema.parse({
         name: 'people',
         source: wh.source,
         model: { table: 'people' },
         primaryKey: 'id',
         changeDetection: { mode: 'diff', ...(inWarehouse ? { inWarehouse: { schema: 'ebb_state' } } : {}) },
-        destinations: [{ name: 'd', kind: 'file', object: 'x', mode: 'mirror', batchSize: 40, mapping }],
+        destinations: [{ name: 'd', kind: 'file', object: 'x', mode, batchSize: 40, mapping }],
       });
 
     /**
@@ -122,11 +126,11 @@ for (const w of warehouses) {
      * unless the run "crashes" before commit; `lose` commits the state store but loses the
      * warehouse half of the in-warehouse commit.
      */
-    async function both(o: { reject?: string[]; crash?: boolean; lose?: boolean; fullResync?: boolean; mapping?: SyncSpecInput['destinations'][0]['mapping'] } = {}) {
+    async function both(o: { reject?: string[]; crash?: boolean; lose?: boolean; fullResync?: boolean; mapping?: SyncSpecInput['destinations'][0]['mapping']; mode?: 'upsert' } = {}) {
       const runId = `run-${++run}`;
       const plans = [];
       for (const [store, inWarehouse] of [[plain, false], [inWh, true]] as const) {
-        const s = spec(inWarehouse, o.mapping);
+        const s = spec(inWarehouse, o.mapping, o.mode);
         const source: Source = openSource(s.source, ctx);
         try {
           await store.startRun({ runId, sync: s.name, specHash: 'h', workflowId: 'w' });
@@ -229,6 +233,15 @@ for (const w of warehouses) {
       assert.ok(candidates() > 400, 'the warehouse handed out every row once');
       assert.equal((await both({ mapping: trimmed })).total, 0);
       await both(); // back to the original mapping
+    });
+
+    it('keys removed while the mode never deletes are deleted once it does', async () => {
+      await wh.sql(`DELETE FROM people WHERE id BETWEEN 20 AND 24`, `UPDATE people SET stage = 'upsert-mode' WHERE id = 30`);
+      const upsert = await both({ mode: 'upsert' });
+      assert.deepEqual([upsert.changes, upsert.removes], [1, 0]);
+      assert.equal((await both({ mode: 'upsert' })).total, 0);
+      const mirror = await both();
+      assert.equal(mirror.removes, 5);
     });
 
     it('a full resync sends every row again on both paths', async () => {

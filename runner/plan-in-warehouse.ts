@@ -1,6 +1,7 @@
 import type { Source, WarehouseSql } from '../connectors/types';
 import { configError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
+import { MODE_OPS } from '../domain/sync-modes';
 import { mappedColumns, mappingVersion, type RowMapper } from '../domain/mapping';
 import { canonicalJson } from '../domain/row-hash';
 import { primaryKeyColumns, type InWarehouse, type SyncSpec } from '../domain/spec/schema';
@@ -124,7 +125,7 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
           removes++;
         }
       }
-      await store.recordWarehouseRun({ runId, dest: d.name, sync: spec.name, source: spec.source, schema, keyColumns, rebuild: mode === 'rebuild' });
+      await store.recordWarehouseRun({ runId, dest: d.name, sync: spec.name, source: spec.source, schema, keyColumns, rebuild: mode === 'rebuild', keepRemoved: !MODE_OPS[d.mode].remove });
       phase('warehouse-read');
       destinations.set(d.name, { subset: mode !== 'rebuild', unchangedOutside: mode === 'rebuild' ? 0 : rowsRead - nullKeys - upsertRows, candidates: upsertRows + removes });
     }

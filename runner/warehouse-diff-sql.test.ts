@@ -44,12 +44,13 @@ describe('in-warehouse diff SQL', () => {
     assert.ok(!createCandidates(t, ['a'], 0, 'rebuild').includes(t.snap));
   });
 
-  it('commit: uncommitted refs and duplicated keys keep a NULL hash; a rebuild replaces the snapshot', () => {
+  it('commit: uncommitted refs and duplicated keys keep a NULL hash; removed keys stay when the mode never deletes', () => {
     const t = warehouseTables('s', 'sync', 'd', 'r');
-    const [del, ins] = mergeCommitted(t, ['id'], 'pending', false);
-    assert.match(del, /^DELETE FROM .* WHERE EXISTS/);
+    const [del, ins] = mergeCommitted(t, ['id'], 'pending', { rebuild: false, keepRemoved: false });
+    assert.match(del, /^DELETE FROM .* WHERE EXISTS \(.* AND true\)$/);
     assert.match(ins, /CASE WHEN c\._ebb_dup OR c\._ebb_ref IN \(SELECT ref FROM pending\) THEN NULL ELSE c\._ebb_h END/);
     assert.match(ins, /WHERE c\._ebb_kind = 'upsert' OR c\._ebb_ref IN \(SELECT ref FROM pending\)/);
-    assert.equal(mergeCommitted(t, ['id'], 'pending', true)[0], `DELETE FROM ${t.snap}`);
+    assert.match(mergeCommitted(t, ['id'], 'pending', { rebuild: false, keepRemoved: true })[0], /AND \(c\._ebb_kind = 'upsert' OR c\._ebb_ref IN/);
+    assert.equal(mergeCommitted(t, ['id'], 'pending', { rebuild: true, keepRemoved: false })[0], `UPDATE ${t.snap} SET _ebb_h = NULL`);
   });
 });

@@ -159,17 +159,21 @@ export function candidatesExist(schema: string, candName: string): string {
  * Moves the committed snapshot past a run, in the commit's transaction. `pending` is a table
  * of the refs the destination did not take (rejected, retryable, never acknowledged): they get
  * a NULL hash, as do duplicated keys, so they are candidates again next run. Every other
- * candidate takes its new hash, or leaves the snapshot if it was removed. `rebuild` replaces the
- * whole snapshot (the candidates were every key of the model).
+ * candidate takes its new hash, or leaves the snapshot if it was removed; with `keepRemoved`
+ * (a mode that never deletes), removed keys stay, as the state store keeps them, so a later
+ * switch to mirror still deletes them. A `rebuild` first voids every hash it does not replace:
+ * entries left from before cannot be trusted to match the state store.
  */
-export function mergeCommitted(t: WarehouseTables, keyColumns: readonly string[], pending: string, rebuild: boolean): string[] {
+export function mergeCommitted(t: WarehouseTables, keyColumns: readonly string[], pending: string, o: { rebuild: boolean; keepRemoved: boolean }): string[] {
   const k = keyColumns.map(quoteIdent);
   const match = k.map((c) => `c.${c} = ${t.snap}.${c}`).join(' AND ');
-  const newHash = `CASE WHEN c._ebb_dup OR c._ebb_ref IN (SELECT ref FROM ${pending}) THEN NULL ELSE c._ebb_h END`;
+  const isPending = `c._ebb_ref IN (SELECT ref FROM ${pending})`;
+  const replaced = o.keepRemoved ? `(c._ebb_kind = 'upsert' OR ${isPending})` : 'true';
   return [
-    rebuild ? `DELETE FROM ${t.snap}` : `DELETE FROM ${t.snap} WHERE EXISTS (SELECT 1 FROM ${t.cand} AS c WHERE ${match})`,
-    `INSERT INTO ${t.snap} SELECT ${k.map((c) => `c.${c}`).join(', ')}, ${newHash} FROM ${t.cand} AS c
-     WHERE c._ebb_kind = 'upsert' OR c._ebb_ref IN (SELECT ref FROM ${pending})`,
+    ...(o.rebuild ? [`UPDATE ${t.snap} SET _ebb_h = NULL`] : []),
+    `DELETE FROM ${t.snap} WHERE EXISTS (SELECT 1 FROM ${t.cand} AS c WHERE ${match} AND ${replaced})`,
+    `INSERT INTO ${t.snap} SELECT ${k.map((c) => `c.${c}`).join(', ')}, CASE WHEN c._ebb_dup OR ${isPending} THEN NULL ELSE c._ebb_h END FROM ${t.cand} AS c
+     WHERE c._ebb_kind = 'upsert' OR ${isPending}`,
   ];
 }
 

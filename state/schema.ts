@@ -73,7 +73,7 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
     // Per run and destination planned in the warehouse: where its tables are, for the commit.
     `CREATE TABLE IF NOT EXISTS ebb_warehouse_runs (
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, sync VARCHAR NOT NULL, source VARCHAR NOT NULL, wh_schema VARCHAR NOT NULL,
-      key_columns VARCHAR NOT NULL, rebuild BOOLEAN NOT NULL, PRIMARY KEY (run_id, dest))`,
+      key_columns VARCHAR NOT NULL, rebuild BOOLEAN NOT NULL, keep_removed BOOLEAN NOT NULL, PRIMARY KEY (run_id, dest))`,
   );
   if (pg) {
     ddl.push(

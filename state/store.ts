@@ -91,6 +91,8 @@ export interface WarehouseRun {
   keyColumns: string[];
   /** The candidates were every key of the model: the commit replaces the warehouse snapshot. */
   rebuild: boolean;
+  /** The destination's mode never deletes: removed keys stay in the warehouse snapshot, as in the state store's. */
+  keepRemoved: boolean;
 }
 
 /** Runs per destination whose per-row records are kept. */
@@ -319,7 +321,8 @@ export class StateStore {
     await this.driver.transaction(async (tx) => {
       await tx.exec(`DELETE FROM ebb_warehouse_runs WHERE run_id = $1 AND dest = $2`, [w.runId, w.dest]);
       await tx.exec(
-        `INSERT INTO ebb_warehouse_runs (run_id, dest, sync, source, wh_schema, key_columns, rebuild) VALUES ($1, $2, $3, $4, $5, $6, ${w.rebuild ? 'true' : 'false'})`,
+        `INSERT INTO ebb_warehouse_runs (run_id, dest, sync, source, wh_schema, key_columns, rebuild, keep_removed)
+         VALUES ($1, $2, $3, $4, $5, $6, ${w.rebuild ? 'true' : 'false'}, ${w.keepRemoved ? 'true' : 'false'})`,
         [w.runId, w.dest, w.sync, JSON.stringify(w.source), w.schema, JSON.stringify(w.keyColumns)],
       );
     });
@@ -327,12 +330,12 @@ export class StateStore {
 
   /** How a run's destination was planned inside the warehouse; undefined for state-store runs. */
   async warehouseRun(runId: string, dest: string): Promise<WarehouseRun | undefined> {
-    const [r] = await this.driver.query<{ sync: string; source: string; wh_schema: string; key_columns: string; rebuild: boolean }>(
-      `SELECT sync, source, wh_schema, key_columns, rebuild FROM ebb_warehouse_runs WHERE run_id = $1 AND dest = $2`,
+    const [r] = await this.driver.query<{ sync: string; source: string; wh_schema: string; key_columns: string; rebuild: boolean; keep_removed: boolean }>(
+      `SELECT sync, source, wh_schema, key_columns, rebuild, keep_removed FROM ebb_warehouse_runs WHERE run_id = $1 AND dest = $2`,
       [runId, dest],
     );
     if (!r) return undefined;
-    return { runId, dest, sync: r.sync, source: JSON.parse(r.source) as WarehouseRun['source'], schema: r.wh_schema, keyColumns: JSON.parse(r.key_columns) as string[], rebuild: Boolean(r.rebuild) };
+    return { runId, dest, sync: r.sync, source: JSON.parse(r.source) as WarehouseRun['source'], schema: r.wh_schema, keyColumns: JSON.parse(r.key_columns) as string[], rebuild: Boolean(r.rebuild), keepRemoved: Boolean(r.keep_removed) };
   }
 
   /**

@@ -47,6 +47,16 @@ describe('in-warehouse change detection, end to end (DuckDB → PostgreSQL)', ()
           batchSize: 300,
           mapping: { id: 'customer_id', email: 'email', stage: 'stage', score: 'score' },
         },
+        {
+          // A second destination reading only the email: its own hashes, candidates and commit.
+          name: 'audience',
+          kind: 'file',
+          connection: { directory: path.join(h.dir, 'exports') },
+          object: 'audience',
+          mode: 'upsert',
+          batchSize: 500,
+          mapping: { id: 'customer_id', email_sha256: { column: 'email', transform: ['trim', 'lowercase', 'sha256'] } },
+        },
       ],
     };
   });
@@ -86,9 +96,13 @@ describe('in-warehouse change detection, end to end (DuckDB → PostgreSQL)', ()
     assert.deepEqual([d.adds, d.changes, d.removes, d.unchanged], [15, 40, 25, 2_000 - 40 - 25]);
     assert.equal(d.warehouseCandidates, 80, 'only the 80 changed keys were read out of the warehouse');
     assert.equal(r.rowsRead, 1_990);
+    const audience = r.destinations[1];
+    assert.deepEqual([audience.adds, audience.changes, audience.removes, audience.total], [15, 0, 0, 15], 'the audience reads no changed column');
+    assert.equal(audience.warehouseCandidates, 15 + 25);
     await assertDestinationEqualsModel();
     const unchanged = await h.run(spec);
     assert.deepEqual([unchanged.destinations[0].total, unchanged.destinations[0].warehouseCandidates], [0, 0]);
+    assert.deepEqual([unchanged.destinations[1].total, unchanged.destinations[1].warehouseCandidates], [0, 25], 'upsert mode never deletes: gone keys stay candidates');
   });
 
   it('a rejected row stays uncommitted in the warehouse and is retried until it lands', async () => {
