@@ -1,5 +1,5 @@
 /**
- * `npm run bench:diff`: in-warehouse change detection at scale, without Temporal or a
+ * `npm run bench -- diff`: in-warehouse change detection at scale, without Temporal or a
  * destination, so the diff itself is what is timed. Per model size (EBB_BENCH_DIFF_ROWS, default
  * 10k, 1M and 10M), in fresh processes sharing one DuckDB warehouse and one DuckDB state store:
  *   1. the initial plan (every row staged), every chunk acknowledged, the commit;
