@@ -255,3 +255,54 @@ for (const w of warehouses) {
 }
 
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('in-warehouse diff needs a warehouse it may write', () => {
+  const spec = (source: SyncSpecInput['source']) =>
+    syncSpecSchema.parse({
+      name: 'people',
+      source,
+      model: { table: 'people' },
+      primaryKey: 'id',
+      changeDetection: { mode: 'diff', inWarehouse: { schema: 'ebb_state' } },
+      destinations: [{ name: 'd', kind: 'file', object: 'x', mapping: { id: 'id' } }],
+    });
+  const plan = async (s: SyncSpec, source: Source) => {
+    const store = new StateStore(await openDuckdbDriver(':memory:'));
+    await store.migrate();
+    try {
+      await store.startRun({ runId: 'r', sync: s.name, specHash: 'h', workflowId: 'w' });
+      return await planRun({ spec: s, runId: 'r', fullResync: false, store, source });
+    } finally {
+      await source.close();
+      await store.close();
+    }
+  };
+
+  it('a read-only DuckDB source is a config error naming readOnly', async () => {
+    const file = path.join(dir, 'readonly.duckdb');
+    await duckdb(file, 'CREATE TABLE people AS SELECT 1 AS id');
+    const s = spec({ kind: 'duckdb', connection: { path: file } });
+    await assert.rejects(plan(s, openSource(s.source, ctx)), (err: { kind?: string; message: string; context?: { path?: string } }) => {
+      assert.equal(err.kind, 'config');
+      assert.match(err.message, /readOnly: false/);
+      assert.equal(err.context?.path, 'source.connection.readOnly');
+      return true;
+    });
+  });
+
+  it('a source without warehouse SQL is a config error naming changeDetection.inWarehouse', async () => {
+    const s = spec({ kind: 'csv', connection: {} });
+    const source: Source = {
+      check: async () => undefined,
+      columns: async () => [{ name: 'id', type: 'INTEGER' }],
+      read: async function* () {},
+      close: async () => undefined,
+    };
+    await assert.rejects(plan(s, source), (err: { kind?: string; message: string; context?: { path?: string } }) => {
+      assert.equal(err.kind, 'config');
+      assert.match(err.message, /source kind "csv" cannot diff inside the warehouse/);
+      assert.equal(err.context?.path, 'changeDetection.inWarehouse');
+      return true;
+    });
+  });
+});
