@@ -15,6 +15,7 @@ import { createConnectorContext } from '../connectors/context';
 import type { Source } from '../connectors/types';
 import { syncSpecSchema, type SyncSpec, type SyncSpecInput } from '../domain/spec/schema';
 import { openDuckdbDriver } from '../state/duckdb-driver';
+import { openPostgresDriver } from '../state/postgres-driver';
 import { StateStore } from '../state/store';
 import { createTestDatabase } from '../test/helpers/postgres';
 import { duckdb } from '../test/helpers/warehouse';
@@ -24,6 +25,8 @@ import { planRun } from './plan';
 
 interface Warehouse {
   name: string;
+  /** The state store of the in-warehouse path: DuckDB, or PostgreSQL with a PostgreSQL warehouse. */
+  stateStore(): Promise<StateStore>;
   source: SyncSpecInput['source'];
   /** Runs statements against the warehouse (the source is closed meanwhile). */
   sql(...statements: string[]): Promise<Record<string, unknown>[]>;
@@ -41,6 +44,7 @@ const warehouses: Array<{ name: string; open: () => Promise<Warehouse> }> = [
       return {
         name: 'duckdb',
         source: { kind: 'duckdb', connection: { path: file, readOnly: false } },
+        stateStore: async () => new StateStore(await openDuckdbDriver(':memory:')),
         sql: (...s) => duckdb(file, ...s),
         cleanup: async () => undefined,
       };
@@ -54,6 +58,7 @@ const warehouses: Array<{ name: string; open: () => Promise<Warehouse> }> = [
       return {
         name: 'postgres',
         source: { kind: 'postgres', connection: { url: { env: 'EBB_WHDIFF_URL' } } },
+        stateStore: async () => new StateStore(await openPostgresDriver(db.url, { schema: 'ebb_test_state' })),
         sql: async (...s) => {
           let rows: Record<string, unknown>[] = [];
           for (const q of s) rows = (await db.query(q)).rows;
@@ -83,7 +88,7 @@ async function apply(store: StateStore, runId: string, chunks: number, reject: r
 }
 
 for (const w of warehouses) {
-  describe(`in-warehouse diff plans what the state-store diff plans (${w.name} warehouse)`, () => {
+  describe(`in-warehouse diff plans what the state-store diff plans (${w.name} warehouse, ${w.name} state store)`, () => {
     let wh: Warehouse;
     let plain: StateStore;
     let inWh: StateStore;
@@ -97,7 +102,7 @@ for (const w of warehouses) {
         `INSERT INTO people SELECT i, 'p' || i || '@x.io', CASE WHEN i % 2 = 0 THEN 'lead' ELSE 'customer' END, i / 4.0 FROM generate_series(1, 500) AS t(i)`,
       );
       plain = new StateStore(await openDuckdbDriver(':memory:'));
-      inWh = new StateStore(await openDuckdbDriver(':memory:'));
+      inWh = await wh.stateStore();
       await plain.migrate();
       await inWh.migrate();
     });
