@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverterFromEnv } from './codec/data-converter';
 
 /** Options for {@link createEbbWorker}. */
 export interface EbbWorkerOptions {
@@ -9,6 +10,8 @@ export interface EbbWorkerOptions {
   deps: ActivityDeps;
   /** A pre-built workflow bundle (tests build it once); otherwise bundled from workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption; default from `EBB_CODEC_KEYS` / `EBB_CODEC_KEYS_FILE` (none when unset). */
+  dataConverter?: WorkerOptions['dataConverter'];
   /** Extra worker options (concurrency limits, interceptors). */
   extra?: Partial<WorkerOptions>;
 }
@@ -22,6 +25,7 @@ export async function createEbbWorker(o: EbbWorkerOptions): Promise<Worker> {
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(o.deps),
     maxConcurrentActivityTaskExecutions: 16,
+    dataConverter: o.dataConverter ?? dataConverterFromEnv(),
     ...o.extra,
   });
 }
