@@ -31,7 +31,9 @@ export function checkDestinationFit(dest: Pick<DestinationSpec, 'mapping' | 'mod
     ...Object.keys(dest.mapping).map((field) => ({ field, path: `mapping.${field}` })),
     ...Object.entries(dest.provenance ?? {}).map(([what, field]) => ({ field: String(field), path: `provenance.${what}` })),
   ];
-  for (const { field, path } of written) {
+  for (const { field: mapped, path } of written) {
+    // A nested field ("address.city") is checked by its top-level field.
+    const field = byName.has(mapped) ? mapped : mapped.split('.')[0];
     const f = byName.get(field);
     if (!f) {
       const near = byLower.get(field.toLowerCase());
@@ -47,7 +49,7 @@ export function checkDestinationFit(dest: Pick<DestinationSpec, 'mapping' | 'mod
     issues.push({ path: 'idField', message: `${dest.object}.${idField} cannot identify records (not a unique or external id field); pick one of: ${desc.fields.filter((f) => f.identifier).map((f) => f.name).join(', ') || 'none listed'}` });
   }
   if (creates) {
-    const set = new Set(written.map((w) => w.field));
+    const set = new Set(written.flatMap((w) => [w.field, w.field.split('.')[0]]));
     for (const f of desc.fields) {
       if (f.required && !set.has(f.name)) issues.push({ path: 'mapping', message: `${dest.object}.${f.name} is required on create and the mapping does not set it` });
     }
