@@ -14,6 +14,7 @@ import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
+import { suggestMappingCommand } from './commands/suggest-mapping';
 import { validateCommand } from './commands/validate';
 
 const HELP = `ebb: reverse ETL on Temporal
@@ -26,6 +27,9 @@ Usage:
   ebb approve|reject SYNC [--reason TEXT]
                                     answer a run that a gate paused for approval (e.g. too many deletes)
   ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
+  ebb suggest-mapping SYNC [--destination NAME]
+                                    propose a mapping from the model's columns to the destination's
+                                    fields (describe()), with a confidence each; reads no rows
   ebb schedule create SYNC (--cron EXPR | --every 15m)… [--tz ZONE] [--jitter 1m]
                          [--overlap skip] [--catchup-window 10m] [--paused] [--note TEXT]
   ebb schedule update SYNC (--cron EXPR | --every DUR)… [--tz …] [--jitter …]
@@ -73,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
         sample: { type: 'string' },
         reason: { type: 'string' },
         to: { type: 'string' },
+        destination: { type: 'string' },
       },
     });
   } catch (err) {
@@ -92,6 +97,12 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand({ files: rest, syncsDir, json });
     case 'schema':
       return schemaCommand({ out: values.out });
+    case 'suggest-mapping':
+      if (rest.length !== 1) {
+        console.error(`ebb suggest-mapping takes one sync name\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      return suggestMappingCommand({ sync: rest[0], syncsDir, destination: values.destination, json });
     case 'health':
       return healthCommand({ sync: values.sync, limit: Number(values.limit ?? 100), json });
     case 'schedule': {
