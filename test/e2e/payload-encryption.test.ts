@@ -86,8 +86,16 @@ describe('payload encryption', () => {
     const payloads = payloadsOf(JSON.parse(raw));
     assert.ok(payloads.length > 10, `${payloads.length} payloads in the history`);
     // Search attributes are never encrypted (Temporal indexes them), nor are the SDK's own patch
-    // markers (they hold a patch id such as "pre-write-gates"); every other payload is sealed.
-    const unsealedByDesign = new Set(['searchAttributes', 'patch-data']);
+    // markers (a patch id such as "pre-write-gates") and the tracing header (a W3C traceparent
+    // the OpenTelemetry interceptors propagate); every other payload is sealed.
+    const unsealedByDesign = new Set(['searchAttributes', 'patch-data', '_tracer-data']);
+    const traceHeaders: string[] = [];
+    JSON.parse(raw, (k, v: { data?: string }) => {
+      if (k === '_tracer-data') traceHeaders.push(b64(v.data ?? ''));
+      return v;
+    });
+    assert.ok(traceHeaders.length > 0, 'the run was traced');
+    assert.ok(traceHeaders.every((t) => /^\{("traceparent":"[0-9a-f-]+")?\}$/.test(t)), `trace headers hold only a traceparent: ${traceHeaders.join(' ')}`);
     const outside = payloadsOf(JSON.parse(JSON.stringify(JSON.parse(raw), (k, v: unknown) => (unsealedByDesign.has(k) ? undefined : v))));
     assert.ok(outside.length > 10, `${outside.length} payloads outside search attributes`);
     assert.deepEqual(outside.map((p) => b64(p.metadata.encoding)).filter((e) => e !== 'binary/encrypted'), []);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   syncsDir?: string;
   /** Start no in-process worker (tests that run workers as child processes). */
   noWorker?: boolean;
+  /** Where the worker's workflow and activity spans go (a no-op by default). */
+  spanProcessor?: SpanProcessor;
   /** Payload encryption for the client and the worker (none by default). */
   dataConverter?: DataConverter;
 }
@@ -56,6 +59,7 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
       workflowBundle: await workflowBundle(),
       // explicit, so a test's environment never turns encryption on by accident
       dataConverter: o.dataConverter ?? {},
+      spanProcessor: o.spanProcessor,
     });
     running = worker.run();
   }

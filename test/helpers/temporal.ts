@@ -1,6 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { tracingClientInterceptors, WORKFLOW_INTERCEPTOR_MODULES } from '../../worker/tracing';
 import { EBB_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 /**
@@ -17,7 +18,7 @@ export function startTemporal(o: { dataConverter?: DataConverter; extraArgs?: st
       searchAttributes: EBB_SEARCH_ATTRIBUTES,
       extraArgs: ['--log-level', 'error', ...(o.extraArgs ?? [])],
     },
-    client: o.dataConverter ? { dataConverter: o.dataConverter } : undefined,
+    client: { interceptors: tracingClientInterceptors(), ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}) },
   });
 }
 
@@ -27,6 +28,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
   });
   return bundle;
