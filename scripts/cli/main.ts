@@ -10,6 +10,7 @@ import { CliError, connectClient, ExitCode } from './client';
 import { approveCommand } from './commands/approve';
 import { healthCommand } from './commands/health';
 import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
@@ -40,6 +41,8 @@ Usage:
   ebb schedule list                 Temporal Schedules of syncs
   ebb health [--sync SYNC] [--limit N]
                                     the seed's KPIs per sync over its recent runs (state store: $EBB_STATE_URL)
+  ebb report [--sync SYNC] [--limit N] [--out FILE]
+                                    write the sync-health report (HTML, charts over runs; default ebb-report.html)
   ebb schema [--out FILE]           print the JSON Schema of sync specs
 
 Options:
@@ -103,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
         return ExitCode.usage;
       }
       return suggestMappingCommand({ sync: rest[0], syncsDir, destination: values.destination, json });
+    case 'report':
+      return reportCommand({ sync: values.sync, limit: Number(values.limit ?? 100), out: values.out ?? 'ebb-report.html' });
     case 'health':
       return healthCommand({ sync: values.sync, limit: Number(values.limit ?? 100), json });
     case 'schedule': {
