@@ -40,7 +40,10 @@ export function lineChart(o: { id: string; title: string; unit?: string; labels:
   let run: string[] = [];
   for (const p of pts) {
     if (p) run.push(`${p[0].toFixed(1)},${p[1].toFixed(1)}`);
-    else if (run.length) (segments.push(run.join(' ')), (run = []));
+    else if (run.length) {
+      segments.push(run.join(' '));
+      run = [];
+    }
   }
   if (run.length) segments.push(run.join(' '));
   const body = defined.length
