@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertKinds } from '../alerts';
+import { SYNC_LOG_TABLE_PATTERN } from '../sync-log';
 import { secretRefSchema } from './secret-ref';
 
 /**
@@ -187,6 +188,12 @@ export const syncSpecSchema = z
     then: z.array(identifier).optional().meta({
       description: 'Syncs to run after each successful run of this one (by name, in the worker\'s syncs folder): a sequence.',
     }),
+    syncLog: z
+      .strictObject({
+        table: z.string().regex(SYNC_LOG_TABLE_PATTERN, 'a table name, optionally schema-qualified (letters, digits, _)').meta({ description: 'e.g. analytics.ebb_sync_log; created if missing.' }),
+      })
+      .optional()
+      .meta({ description: 'Write each run\'s counts and KPIs back to the source warehouse, a row per destination, so they sit next to the models.' }),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();
