@@ -29,6 +29,8 @@ export interface DestinationPlan {
   mappingVersion?: string;
   /** Rows the destination held per the committed snapshot before this run (for the delete-share gate). */
   committedRows?: number;
+  /** Rows never sent to this destination, by reason (`consent:advertising:missing`, `identity:missing`). */
+  suppressed?: Record<string, number>;
 }
 
 /** The result of the plan step. */
@@ -46,6 +48,8 @@ export interface RunPlan {
   previousRowsRead?: number;
   /** How the model's columns changed since the last committed run. */
   schemaDrift?: SchemaDrift;
+  /** Content hash of the consent policy applied, when the sync has one. */
+  policyVersion?: string;
   destinations: DestinationPlan[];
 }
 

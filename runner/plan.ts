@@ -4,6 +4,7 @@ import { describeDrift, schemaDrift } from '../domain/alerts';
 import { configError, dataError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { compileMapping, mappedColumns, mappingVersion } from '../domain/mapping';
+import { compileConsent, policyColumns, policyVersion } from '../domain/policy/evaluate';
 import type { RunPlan } from '../domain/plan';
 import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
@@ -40,10 +41,13 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   }
 
   const pk = primaryKeyColumns(spec);
+  const policy = resolvedPolicy(spec);
   const mappers = spec.destinations.map((d) => ({
     name: d.name,
     map: compileMapping(d.mapping),
     idField: identityFieldOf(spec.primaryKey, d) as string, // validated non-empty by the spec schema
+    consent: policy ? compileConsent(policy, { sync: spec.name, name: d.name, kind: d.kind }) : undefined,
+    suppressed: {} as Record<string, number>,
   }));
   const cd = spec.changeDetection;
   const cursorColumn = cd.mode === 'watermark' ? cd.column : undefined;
@@ -72,7 +76,18 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
           }
         }
         for (const m of mappers) {
+          // Never staged, so never sent; a mirror-mode destination then removes what it held.
+          const denied = m.consent?.(row);
+          if (denied) {
+            m.suppressed[denied] = (m.suppressed[denied] ?? 0) + 1;
+            continue;
+          }
           const fields = m.map(row);
+          const id = fields[m.idField];
+          if (id === null || id === undefined || id === '') {
+            m.suppressed['identity:missing'] = (m.suppressed['identity:missing'] ?? 0) + 1;
+            continue;
+          }
           const pending = stage.append({ dest: m.name, key, cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: canonicalJson(fields) });
           if (pending) await pending;
         }
@@ -85,9 +100,11 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   }
 
   const destinations = [];
-  for (const d of spec.destinations) {
+  for (const [i, d] of spec.destinations.entries()) {
+    const suppressed = mappers[i].suppressed;
     destinations.push({
       mappingVersion: mappingVersion(d),
+      ...(Object.keys(suppressed).length ? { suppressed } : {}),
       ...(await store.diffDestination({
         runId,
         sync: spec.name,
@@ -105,7 +122,14 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   // A watermark read sees only recent rows, so its size says nothing about the model's volume.
   const previousRowsRead = cd.mode === 'diff' ? previous?.rowsRead : undefined;
   const modelVersion = createHash('sha256').update(canonicalJson(spec.model)).digest('hex').slice(0, 12);
-  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift, modelVersion };
+  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift, modelVersion, ...(policy ? { policyVersion: policyVersion(policy) } : {}) };
+}
+
+/** The policy object loadSpec resolved (a file name left unresolved here is a bug upstream). */
+function resolvedPolicy(spec: SyncSpec) {
+  if (spec.policy === undefined) return undefined;
+  if (typeof spec.policy === 'string') throw configError(`policy file ${spec.policy} was not loaded`, { path: 'policy' });
+  return spec.policy;
 }
 
 /** The columns a run reads: the key, the cursor and whatever the mappings use. */
@@ -113,6 +137,9 @@ function neededColumns(spec: SyncSpec): string[] {
   const cols = new Set(primaryKeyColumns(spec));
   if (spec.changeDetection.mode === 'watermark') cols.add(spec.changeDetection.column);
   for (const d of spec.destinations) for (const c of mappedColumns(d.mapping)) cols.add(c);
+  if (spec.policy && typeof spec.policy === 'object') {
+    for (const d of spec.destinations) for (const c of policyColumns(spec.policy, { sync: spec.name, name: d.name, kind: d.kind })) cols.add(c);
+  }
   return [...cols];
 }
 
@@ -125,6 +152,13 @@ function checkColumns(spec: SyncSpec, columns: readonly ColumnInfo[]): void {
   }
   if (spec.changeDetection.mode === 'watermark' && !have.has(spec.changeDetection.column)) {
     throw configError(`watermark column "${spec.changeDetection.column}" is not in the model (columns: ${known})`, { path: 'changeDetection.column' });
+  }
+  if (spec.policy && typeof spec.policy === 'object') {
+    const policy = spec.policy;
+    for (const [purpose, p] of Object.entries(policy.purposes)) {
+      if (p && !have.has(p.consentColumn)) throw configError(`consent column "${p.consentColumn}" is not in the model (columns: ${known})`, { path: `policy.purposes.${purpose}.consentColumn` });
+    }
+    if (policy.regions && !have.has(policy.regions.column)) throw configError(`region column "${policy.regions.column}" is not in the model (columns: ${known})`, { path: 'policy.regions.column' });
   }
   spec.destinations.forEach((d, i) => {
     for (const [field, m] of Object.entries(d.mapping)) {

@@ -272,6 +272,7 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     rowsRead: plan.rowsRead,
     nullKeys: plan.nullKeys,
     schemaDrift: plan.schemaDrift,
+    ...(plan.policyVersion ? { policyVersion: plan.policyVersion } : {}),
     gates: progress.gates,
     destinations: spec.destinations.map((d: DestinationSpec): DestinationRunResult => {
       const dp = plan.destinations.find((x) => x.destination === d.name)!;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertKinds } from '../alerts';
+import { policySchema } from '../policy/schema';
 import { SYNC_LOG_TABLE_PATTERN } from '../sync-log';
 import { secretRefSchema } from './secret-ref';
 
@@ -188,6 +189,10 @@ export const syncSpecSchema = z
     then: z.array(identifier).optional().meta({
       description: 'Syncs to run after each successful run of this one (by name, in the worker\'s syncs folder): a sequence.',
     }),
+    policy: z
+      .union([z.string().min(1).meta({ description: 'A policy file (YAML), relative to the syncs folder.' }), policySchema])
+      .optional()
+      .meta({ description: 'Consent and purpose policy applied at sync time: rows without consent for a destination\'s purpose are never sent (and leave mirror-mode destinations).' }),
     syncLog: z
       .strictObject({
         table: z.string().regex(SYNC_LOG_TABLE_PATTERN, 'a table name, optionally schema-qualified (letters, digits, _)').meta({ description: 'e.g. analytics.ebb_sync_log; created if missing.' }),
