@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { resolvePolicy } from '../connectors/policy-files';
 import { findSpec } from '../connectors/spec-files';
 import { validateSpec } from '../connectors/spec-validation';
 import { canonicalJson } from '../domain/row-hash';
@@ -20,8 +21,8 @@ export function makeLoadSpec(deps: ActivityDeps) {
   return async function loadSpec(input: { spec: string | SyncSpecInput }): Promise<LoadedSpec> {
     const name = typeof input.spec === 'string' ? input.spec : (input.spec as { name?: string }).name;
     return asStep({ sync: name, step: 'load-spec' }, async () => {
-      const spec =
-        typeof input.spec === 'string' ? (await findSpec(deps.syncsDir, input.spec)).spec : validateSpec(input.spec, 'inline spec');
+      const named = typeof input.spec === 'string' ? (await findSpec(deps.syncsDir, input.spec)).spec : validateSpec(input.spec, 'inline spec');
+      const spec = await resolvePolicy(named, deps.syncsDir);
       const specHash = createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
       return { spec, specHash };
     });

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { RunPlan } from '../domain/plan';
 import type { SyncSpec } from '../domain/spec/schema';
 import { openSource, using } from '../runner/connect';
+import { checkDestinations } from '../runner/check-destinations';
 import { planRun } from '../runner/plan';
 import { configError } from '../domain/errors';
 import { asStep } from './failure';
@@ -24,6 +25,8 @@ export function makePlanChanges(deps: ActivityDeps) {
       const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
       await takeSyncLock(deps, ctx, input.spec.name, input.runId, workflowId);
       await deps.store.startRun({ runId: input.runId, sync: input.spec.name, specHash: input.specHash, workflowId });
+      // Fail before reading a row when a mapping names a field the destination lacks or cannot set.
+      await checkDestinations(input.spec, deps.connectorContext);
       const source = openSource(input.spec.source, deps.connectorContext);
       let rowsRead = 0;
       return withKeepAlive(ctx, () => ({ rowsRead }), () =>

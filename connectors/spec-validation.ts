@@ -33,6 +33,9 @@ function connectorIssues(raw: unknown): SpecIssue[] {
     } else {
       const r = connector.configSchema.safeParse(source.connection ?? {});
       if (!r.success) issues.push(...specIssues(r.error, ['source', 'connection']));
+      if (spec?.syncLog !== undefined && !connector.writesSyncLog) {
+        issues.push({ path: 'syncLog', message: `a ${source.kind} source cannot keep a sync log; sources that can: ${Object.entries(sourceConnectors).filter(([, c]) => c.writesSyncLog).map(([k]) => k).join(', ')}` });
+      }
     }
   }
   const destinations = Array.isArray(spec?.destinations) ? spec.destinations : [];

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Model, SyncMode } from '../domain/spec/schema';
+import type { SyncLogRow } from '../domain/sync-log';
 
 /** One row of a model, as the source returns it: column name to JS value. */
 export type Row = Record<string, unknown>;
@@ -78,6 +79,12 @@ export interface Source {
    * and the model is diffed in the state store instead.
    */
   warehouse?: WarehouseSql;
+  /**
+   * Optional: appends rows to the sync-log table in the warehouse (created if missing), so
+   * KPIs land next to the models. Sources that cannot write leave this out, and specs asking
+   * for a sync log with them are refused at validation.
+   */
+  appendSyncLog?(table: string, rows: readonly SyncLogRow[]): Promise<void>;
   /** Releases connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -129,6 +136,8 @@ export interface SourceConnector<C = unknown> {
   kind: string;
   /** Validates `source.connection`. Secret fields are `secretRefSchema`. */
   configSchema: z.ZodType<C>;
+  /** True when its sources implement {@link Source.appendSyncLog}. */
+  writesSyncLog?: boolean;
   create(config: C, ctx: ConnectorContext): Source;
 }
 

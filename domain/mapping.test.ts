@@ -46,6 +46,38 @@ describe('compileMapping', () => {
   });
 });
 
+describe('nested fields and formats', () => {
+  it('writes dotted fields as nested objects', () => {
+    const map = compileMapping({ id: 'id', 'address.city': 'city', 'address.geo.country': { column: 'country', transform: ['uppercase'] } });
+    assert.deepEqual(map({ id: 1, city: 'Lyon', country: 'fr' }), { id: 1, address: { city: 'Lyon', geo: { country: 'FR' } } });
+  });
+
+  it('reads paths inside JSON and struct columns, null when absent', () => {
+    const map = compileMapping({ city: { column: 'attrs', path: 'address.city' }, first_tag: { column: 'attrs', path: 'tags.0' } });
+    assert.deepEqual(map({ attrs: { address: { city: 'Oslo' }, tags: ['vip'] } }), { city: 'Oslo', first_tag: 'vip' });
+    assert.deepEqual(map({ attrs: '{"address":{"city":"Rome"},"tags":[]}' }), { city: 'Rome', first_tag: null });
+    assert.deepEqual(map({ attrs: null }), { city: null, first_tag: null });
+    assert.deepEqual(compileMapping({ x: { column: 'a', path: 'b' } })({ a: '{broken' }), { x: null });
+  });
+
+  it('formats dates after transforms', () => {
+    const map = compileMapping({
+      signup_date: { column: 'signed_up_at', format: 'date', timeZone: 'America/Los_Angeles' },
+      signup_unix: { column: 'signed_up_at', format: 'unix' },
+      renewal: { coalesce: ['renewal_at', 'signed_up_at'], format: 'datetime', timeZone: 'Europe/Paris' },
+    });
+    assert.deepEqual(map({ signed_up_at: new Date(Date.UTC(2026, 0, 1, 5)), renewal_at: null }), {
+      renewal: '2026-01-01T06:00:00+01:00',
+      signup_date: '2025-12-31',
+      signup_unix: Date.UTC(2026, 0, 1, 5) / 1000,
+    });
+  });
+
+  it('lists the JSON column a path reads', () => {
+    assert.deepEqual(mappedColumns({ city: { column: 'attrs', path: 'address.city' } }), ['attrs']);
+  });
+});
+
 describe('mappingVersion', () => {
   it('changes with any field mapping, transform, identity or mode, and not with key order', () => {
     const base = { mapping: { a: 'x', b: { column: 'y', transform: ['trim' as const] } }, mode: 'upsert' };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { formatTime } from './mapping-time';
 import { canonicalJson } from './row-hash';
 import type { FieldMapping, TransformName } from './spec/schema';
 
@@ -17,11 +18,43 @@ export function compileMapping(mapping: Record<string, FieldMapping>): RowMapper
   const fields = Object.entries(mapping)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([field, m]) => [field, compileField(m)] as const);
+  if (fields.some(([f]) => f.includes('.'))) {
+    // Dotted fields ("address.city") build nested objects, for APIs that take them.
+    const paths = fields.map(([f, get]) => [f.split('.'), get] as const);
+    return (row) => {
+      const out: MappedFields = {};
+      for (const [path, get] of paths) setPath(out, path, get(row));
+      return out;
+    };
+  }
   return (row) => {
     const out: MappedFields = {};
     for (const [field, get] of fields) out[field] = get(row);
     return out;
   };
+}
+
+function setPath(out: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = out;
+  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[path[path.length - 1]] = value;
+}
+
+/** A value inside a JSON/struct column: objects as sources give them, or JSON text. */
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let v: unknown = value;
+  if (typeof v === 'string' && /^\s*[[{]/.test(v)) {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return null;
+    }
+  }
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return null;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v === undefined ? null : v;
 }
 
 /** The model columns a mapping reads (for drift checks and for validating against the model). */
@@ -42,9 +75,15 @@ type Getter = (row: Record<string, unknown>) => unknown;
 function compileField(m: FieldMapping): Getter {
   if (typeof m === 'string') return (row) => normalize(row[m]);
   if ('value' in m) return () => m.value;
-  const t = compileTransforms(m.transform ?? [], 'template' in m ? {} : { region: m.region, regionColumn: m.regionColumn });
+  const transformed = compileTransforms(m.transform ?? [], 'template' in m ? {} : { region: m.region, regionColumn: m.regionColumn });
+  const time = 'template' in m || !m.format ? undefined : { format: m.format, timeZone: m.timeZone, sourceTimeZone: m.sourceTimeZone };
+  const t: Transform = time ? (v, row) => formatTime(transformed(v, row), time) : transformed;
   if ('column' in m) {
     const c = m.column;
+    if (m.path) {
+      const path = m.path.split('.');
+      return (row) => t(normalize(valueAt(row[c], path)), row);
+    }
     return (row) => t(normalize(row[c]), row);
   }
   if ('coalesce' in m) {

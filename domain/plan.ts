@@ -34,6 +34,8 @@ export interface DestinationPlan {
    * keys included) out of the model's rows; the rest never left the warehouse.
    */
   warehouseCandidates?: number;
+  /** Rows never sent to this destination, by reason (`consent:advertising:missing`, `identity:missing`). */
+  suppressed?: Record<string, number>;
 }
 
 /** The result of the plan step. */
@@ -51,6 +53,8 @@ export interface RunPlan {
   previousRowsRead?: number;
   /** How the model's columns changed since the last committed run. */
   schemaDrift?: SchemaDrift;
+  /** Content hash of the consent policy applied, when the sync has one. */
+  policyVersion?: string;
   destinations: DestinationPlan[];
 }
 

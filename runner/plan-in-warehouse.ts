@@ -2,12 +2,13 @@ import type { Source, WarehouseSql } from '../connectors/types';
 import { configError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { MODE_OPS } from '../domain/sync-modes';
-import { mappedColumns, mappingVersion, type RowMapper } from '../domain/mapping';
-import { canonicalJson } from '../domain/row-hash';
-import { primaryKeyColumns, type InWarehouse, type SyncSpec } from '../domain/spec/schema';
+import { mappedColumns, mappingVersion } from '../domain/mapping';
+import { policyColumns, policyVersion } from '../domain/policy/evaluate';
+import { primaryKeyColumns, type DestinationSpec, type InWarehouse, type SyncSpec } from '../domain/spec/schema';
 import { wrapModel } from '../connectors/sources/sql-model';
 import type { StageWriter, StateStore } from '../state/store';
 import { commitInWarehouse } from './commit-in-warehouse';
+import { mapForStage, type PlanMapper } from './stage-row';
 import {
   countRunSnapshot,
   createCandidates,
@@ -20,13 +21,6 @@ import {
   warehouseTables,
   type WarehouseTables,
 } from './warehouse-diff-sql';
-
-/** A destination's compiled mapping, as the plan uses it. */
-export interface PlanMapper {
-  name: string;
-  map: RowMapper;
-  idField: string;
-}
 
 /** What staging from the warehouse tells the diff, per destination. */
 export interface WarehouseStaged {
@@ -75,6 +69,7 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
   await dropLeftovers(wh, schema, tables[0].syncPrefix);
 
   const modelSql = wrapModel(spec.model).sql;
+  const policy = typeof spec.policy === 'object' ? spec.policy : undefined;
   let t = performance.now();
   const phase = (name: 'warehouse-snapshot' | 'warehouse-diff' | 'warehouse-read') => {
     const now = performance.now();
@@ -87,7 +82,7 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
       createRunSnapshot(tables[0], {
         modelSql,
         keyColumns,
-        hashes: spec.destinations.map((d) => ({ columns: mappedColumns(d.mapping), salt: mappingVersion(d) })),
+        hashes: spec.destinations.map((d) => ({ columns: hashedColumns(spec, d), salt: `${mappingVersion(d)}:${policy ? policyVersion(policy) : ''}` })),
         hash: wh.dialect.hash,
       }),
     );
@@ -103,15 +98,17 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
       await session.exec(createCandidates(tables[i], keyColumns, i, mode));
       phase('warehouse-diff');
       const mapper = p.mappers[i];
-      const columns = [...new Set([...keyColumns, ...mappedColumns(d.mapping)])];
+      const columns = [...new Set([...keyColumns, ...hashedColumns(spec, d)])];
       let upsertRows = 0;
       let removes = 0;
       for await (const batch of session.stream(readUpserts(tables[i], modelSql, keyColumns, columns))) {
         for (const row of batch) {
           const key = keyOf(row, keyColumns);
           if (key === undefined) continue; // excluded by the candidates' SQL already
-          const fields = mapper.map(row);
-          const pending = p.stage.append({ dest: d.name, key, cursor: null, destId: JSON.stringify(fields[mapper.idField] ?? null), payload: canonicalJson(fields), ref: Number(row._ebb_ref) });
+          const staged = mapForStage(mapper, row);
+          // A suppressed row (no consent, no identity) is staged as gone, exactly as the
+          // state-store path leaves it out: a mirror-mode destination removes what it held.
+          const pending = p.stage.append({ dest: d.name, key, cursor: null, ref: Number(row._ebb_ref), ...(staged ?? { destId: '', payload: '', removed: true }) });
           if (pending) await pending;
           upsertRows++;
         }
@@ -136,6 +133,15 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
     await session.rollback();
     throw err;
   }
+}
+
+/**
+ * The model columns that decide what a destination gets: those its mapping reads and those
+ * its consent policy reads (a consent change must make the row a candidate).
+ */
+function hashedColumns(spec: SyncSpec, d: DestinationSpec): string[] {
+  const policy = typeof spec.policy === 'object' ? spec.policy : undefined;
+  return [...new Set([...mappedColumns(d.mapping), ...(policy ? policyColumns(policy, { sync: spec.name, name: d.name, kind: d.kind }) : [])])];
 }
 
 /** The source's warehouse SQL, or a config error naming the field. */

@@ -4,12 +4,14 @@ import { describeDrift, schemaDrift } from '../domain/alerts';
 import { configError, dataError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { compileMapping, mappedColumns, mappingVersion } from '../domain/mapping';
+import { compileConsent, policyColumns, policyVersion } from '../domain/policy/evaluate';
 import type { RunPlan } from '../domain/plan';
 import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
 import { cursorBound, readFrom, toCursor, type CursorKind } from '../domain/watermark';
 import type { StageWriter, StateStore } from '../state/store';
-import { stageFromWarehouse, type PlanMapper, type WarehouseStaged } from './plan-in-warehouse';
+import { stageFromWarehouse, type WarehouseStaged } from './plan-in-warehouse';
+import { mapForStage, type PlanMapper } from './stage-row';
 
 /** Inputs of the plan step. */
 export interface PlanInput {
@@ -48,10 +50,13 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
     throw dataError(`the model's columns changed since the last committed run (${describeDrift(drift)}); schemaDrift policy is "fail": review the model and the mappings, then set schemaDrift to warn for one run or update the spec`, { path: 'schemaDrift' });
   }
 
+  const policy = resolvedPolicy(spec);
   const mappers: PlanMapper[] = spec.destinations.map((d) => ({
     name: d.name,
     map: compileMapping(d.mapping),
     idField: identityFieldOf(spec.primaryKey, d) as string, // validated non-empty by the spec schema
+    consent: policy ? compileConsent(policy, { sync: spec.name, name: d.name, kind: d.kind }) : undefined,
+    suppressed: {} as Record<string, number>,
   }));
   const cd = spec.changeDetection;
   const cursorColumn = cd.mode === 'watermark' ? cd.column : undefined;
@@ -79,9 +84,11 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   const diffStarted = performance.now();
 
   const destinations = [];
-  for (const d of spec.destinations) {
+  for (const [i, d] of spec.destinations.entries()) {
+    const suppressed = mappers[i].suppressed;
     destinations.push({
       mappingVersion: mappingVersion(d),
+      ...(Object.keys(suppressed).length ? { suppressed } : {}),
       ...(await store.diffDestination({
         runId,
         sync: spec.name,
@@ -102,7 +109,14 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   // A watermark read sees only recent rows, so its size says nothing about the model's volume.
   const previousRowsRead = cd.mode === 'diff' ? previous?.rowsRead : undefined;
   const modelVersion = createHash('sha256').update(canonicalJson(spec.model)).digest('hex').slice(0, 12);
-  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift, modelVersion };
+  return { runId, rowsRead, nullKeys, watermarkHigh: high, destinations, previousRowsRead, schemaDrift: drift, modelVersion, ...(policy ? { policyVersion: policyVersion(policy) } : {}) };
+}
+
+/** The policy object loadSpec resolved (a file name left unresolved here is a bug upstream). */
+function resolvedPolicy(spec: SyncSpec) {
+  if (spec.policy === undefined) return undefined;
+  if (typeof spec.policy === 'string') throw configError(`policy file ${spec.policy} was not loaded`, { path: 'policy' });
+  return spec.policy;
 }
 
 /** Streams the whole model out of the source, maps every row per destination and stages it. */
@@ -133,8 +147,9 @@ async function stageFromSource(
         }
       }
       for (const m of mappers) {
-        const fields = m.map(row);
-        const pending = stage.append({ dest: m.name, key, cursor, destId: JSON.stringify(fields[m.idField] ?? null), payload: canonicalJson(fields) });
+        const staged = mapForStage(m, row);
+        if (!staged) continue;
+        const pending = stage.append({ dest: m.name, key, cursor, ...staged });
         if (pending) await pending;
       }
     }
@@ -149,6 +164,9 @@ function neededColumns(spec: SyncSpec): string[] {
   const cols = new Set(primaryKeyColumns(spec));
   if (spec.changeDetection.mode === 'watermark') cols.add(spec.changeDetection.column);
   for (const d of spec.destinations) for (const c of mappedColumns(d.mapping)) cols.add(c);
+  if (spec.policy && typeof spec.policy === 'object') {
+    for (const d of spec.destinations) for (const c of policyColumns(spec.policy, { sync: spec.name, name: d.name, kind: d.kind })) cols.add(c);
+  }
   return [...cols];
 }
 
@@ -161,6 +179,13 @@ function checkColumns(spec: SyncSpec, columns: readonly ColumnInfo[]): void {
   }
   if (spec.changeDetection.mode === 'watermark' && !have.has(spec.changeDetection.column)) {
     throw configError(`watermark column "${spec.changeDetection.column}" is not in the model (columns: ${known})`, { path: 'changeDetection.column' });
+  }
+  if (spec.policy && typeof spec.policy === 'object') {
+    const policy = spec.policy;
+    for (const [purpose, p] of Object.entries(policy.purposes)) {
+      if (p && !have.has(p.consentColumn)) throw configError(`consent column "${p.consentColumn}" is not in the model (columns: ${known})`, { path: `policy.purposes.${purpose}.consentColumn` });
+    }
+    if (policy.regions && !have.has(policy.regions.column)) throw configError(`region column "${policy.regions.column}" is not in the model (columns: ${known})`, { path: 'policy.regions.column' });
   }
   spec.destinations.forEach((d, i) => {
     for (const [field, m] of Object.entries(d.mapping)) {

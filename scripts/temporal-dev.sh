@@ -19,9 +19,12 @@ case "${1:-start}" in
     ebb_find_temporal
     if healthy; then echo "temporal: already running on 127.0.0.1:$port (UI http://localhost:$ui_port)"; exit 0; fi
     mkdir -p "$state"
+    codec=()
+    # With payload encryption on, the UI asks the codec server (npm run codec-server) to decode.
+    if [ -n "${EBB_CODEC_KEYS:-}${EBB_CODEC_KEYS_FILE:-}" ]; then codec=(--ui-codec-endpoint "${EBB_CODEC_ENDPOINT:-http://127.0.0.1:8888}"); fi
     nohup "$TEMPORAL_CLI_PATH" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
       --db-filename "$state/temporal.db" --log-level warn \
-      --search-attribute EbbSync=Keyword --search-attribute EbbStatus=Keyword --search-attribute EbbRowsChanged=Int \
+      --search-attribute EbbSync=Keyword --search-attribute EbbStatus=Keyword --search-attribute EbbRowsChanged=Int "${codec[@]}" \
       >"$state/temporal.log" 2>&1 &
     echo $! >"$pidfile"
     for _ in $(seq 1 120); do

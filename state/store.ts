@@ -255,7 +255,7 @@ export class StateStore {
           : `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS BIGINT) AS ref
            FROM ebb_snapshots p
            WHERE p.sync = $3 AND p.dest = $2
-             AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key)`
+             AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key AND s.wh_kind IS NULL)`
         : undefined;
     const parts = [upserts, removes].filter((p): p is string => p !== undefined);
 

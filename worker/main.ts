@@ -12,6 +12,7 @@ import { openStateStore } from '../state/open';
 import { workerConfigFromEnv } from './config';
 import { createEbbWorker } from './create-worker';
 import { redactingLogger } from './redacting-logger';
+import { spanProcessorFromEnv } from './tracing';
 
 async function main(): Promise<void> {
   const config = workerConfigFromEnv();
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   });
   const store = await openStateStore(config.stateUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // OTEL_EXPORTER_OTLP_ENDPOINT: workflow and activity spans go out over OTLP/HTTP.
+  const spans = spanProcessorFromEnv();
   try {
     const worker = await createEbbWorker({
       connection,
@@ -30,11 +33,13 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       workflowBundle: { codePath: await workflowBundlePath() },
       deps: { store, syncsDir: config.syncsDir, connectorContext: createConnectorContext({ baseDir: config.baseDir }) },
+      spanProcessor: spans,
     });
     console.log(`ebb worker: task queue "${config.taskQueue}" on ${config.temporalAddress}, state ${redact(config.stateUrl)}`);
     logMemoryEvery(Number(process.env.EBB_MEMORY_LOG_MS ?? 0));
     await worker.run();
   } finally {
+    await spans.shutdown().catch(() => undefined);
     await connection.close();
     await store.close();
   }

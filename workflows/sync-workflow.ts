@@ -158,7 +158,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       const readyAt = options.readyAt ? Date.parse(options.readyAt) : startedAt;
       const result = summarize(spec, plan, progress, startedAt, Number.isNaN(readyAt) ? startedAt : readyAt);
       await recordRun.executeWithOptions({ ...quickStep, summary: `record run ${runId} committed` }, [
-        { sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)) },
+        { sync: spec.name, runId, status: 'committed', summary: JSON.stringify(result.destinations.map(countsOnly)), syncLog: syncLogTarget(spec, startedAt) },
       ]);
       await alert(spec, runId, alertsForRun(runFacts(plan, result), spec.alerts ?? NO_ALERT_RULES));
       if (spec.then?.length) {
@@ -174,7 +174,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     setPhase(progress, 'failed');
     const message = failureMessage(err);
     await recordRun
-      .executeWithOptions({ ...quickStep, summary: `record run ${runId} failed` }, [{ sync: spec.name, runId, status: 'failed', error: message }])
+      .executeWithOptions({ ...quickStep, summary: `record run ${runId} failed` }, [{ sync: spec.name, runId, status: 'failed', error: message, syncLog: syncLogTarget(spec, startedAt) }])
       .catch(() => undefined);
     if (spec.alerts?.on.includes('failure')) await alert(spec, runId, [{ kind: 'failure', message }]);
     if (err instanceof ActivityFailure || err instanceof ApplicationFailure) throw err;
@@ -272,6 +272,7 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     rowsRead: plan.rowsRead,
     nullKeys: plan.nullKeys,
     schemaDrift: plan.schemaDrift,
+    ...(plan.policyVersion ? { policyVersion: plan.policyVersion } : {}),
     gates: progress.gates,
     destinations: spec.destinations.map((d: DestinationSpec): DestinationRunResult => {
       const dp = plan.destinations.find((x) => x.destination === d.name)!;
@@ -294,6 +295,11 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     durationMs: finished - startedAt,
     segments: progress.segment + 1,
   };
+}
+
+/** Where the run's KPIs go back to the warehouse, when the spec asks (a reference, no secret values). */
+function syncLogTarget(spec: SyncSpec, startedAt: number) {
+  return spec.syncLog ? { source: spec.source, table: spec.syncLog.table, startedAt: new Date(startedAt).toISOString() } : undefined;
 }
 
 function countsOnly(d: DestinationRunResult) {

@@ -127,6 +127,8 @@ export interface SyncRunResult {
   nullKeys: number;
   /** How the model's columns changed since the last committed run (policy warn). */
   schemaDrift?: SchemaDrift;
+  /** Content hash of the consent policy the run applied. */
+  policyVersion?: string;
   /** What the pre-write gates said (warnings; approvals and who gave them). */
   gates?: GateVerdict & { approvedBy?: string };
   destinations: DestinationRunResult[];

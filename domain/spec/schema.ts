@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { alertKinds } from '../alerts';
+import { policySchema } from '../policy/schema';
+import { SYNC_LOG_TABLE_PATTERN } from '../sync-log';
 import { secretRefSchema } from './secret-ref';
 
 /**
@@ -29,13 +31,38 @@ const phoneRegion = {
   regionColumn: z.string().min(1).optional().meta({ description: 'A column holding each row\'s country code for e164 (falls back to region).' }),
 };
 
+/** An IANA time zone the runtime knows, e.g. `Europe/Berlin`. */
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone, e.g. UTC or Europe/Berlin');
+
+/** How a date or timestamp value is written: the destination's expected shape and zone. */
+const dateFormatting = {
+  format: z.enum(['date', 'datetime', 'unix', 'unix_ms']).optional().meta({
+    description: 'Write a date/timestamp as: date (YYYY-MM-DD), datetime (ISO 8601 with the zone\'s offset), unix (seconds), unix_ms (milliseconds). Applied after transforms.',
+  }),
+  timeZone: timeZone.optional().meta({ description: 'Zone for format date/datetime (default UTC): the calendar date and offset written.' }),
+  sourceTimeZone: timeZone.optional().meta({ description: 'Zone of timestamps the model holds without one (default UTC).' }),
+};
+
 /** How one destination field gets its value. A bare string is a model column. */
 export const fieldMappingSchema = z.union([
   z.string().min(1).meta({ description: 'A model column, copied as is.' }),
-  z.strictObject({ column: z.string().min(1), transform: transforms, ...phoneRegion }),
+  z.strictObject({
+    column: z.string().min(1),
+    path: z.string().min(1).optional().meta({ description: 'Inside a JSON/struct column: a dotted path, e.g. address.city or tags.0.' }),
+    transform: transforms,
+    ...phoneRegion,
+    ...dateFormatting,
+  }),
   z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
   z.strictObject({ template: z.string().min(1).meta({ description: 'e.g. "{first_name} {last_name}"' }), transform: transforms }),
-  z.strictObject({ coalesce: z.array(z.string().min(1)).min(1), transform: transforms, ...phoneRegion }),
+  z.strictObject({ coalesce: z.array(z.string().min(1)).min(1), transform: transforms, ...phoneRegion, ...dateFormatting }),
 ]);
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 
@@ -92,7 +119,22 @@ export const destinationSpecSchema = z.strictObject({
   mode: z.enum(syncModes).default('upsert').meta({
     description: 'upsert: add and change; update: change existing only; insert: add only; mirror: upsert and delete rows gone from the model.',
   }),
-  mapping: z.record(z.string().min(1), fieldMappingSchema).refine((m) => Object.keys(m).length > 0, 'map at least one field'),
+  mapping: z
+    .record(z.string().min(1), fieldMappingSchema)
+    .refine((m) => Object.keys(m).length > 0, 'map at least one field')
+    .superRefine((m, ctx) => {
+      // Dotted destination fields build nested objects: a field cannot also be a parent of another.
+      const fields = new Set(Object.keys(m));
+      for (const f of fields) {
+        const parts = f.split('.');
+        if (parts.some((p) => p === '')) ctx.addIssue({ code: 'custom', path: [f], message: 'a nested field needs a name on both sides of each "."' });
+        for (let i = 1; i < parts.length; i++) {
+          const parent = parts.slice(0, i).join('.');
+          if (fields.has(parent)) ctx.addIssue({ code: 'custom', path: [f], message: `"${parent}" is mapped as a value, so it cannot also hold "${f}"` });
+        }
+      }
+    })
+    .meta({ description: 'Destination field to its value. A dotted field ("address.city") writes a nested object.' }),
   idField: z.string().min(1).optional().meta({
     description: 'The destination field that identifies a record. Defaults to the field mapped from the primary key.',
   }),
@@ -168,6 +210,16 @@ export const syncSpecSchema = z
     then: z.array(identifier).optional().meta({
       description: 'Syncs to run after each successful run of this one (by name, in the worker\'s syncs folder): a sequence.',
     }),
+    policy: z
+      .union([z.string().min(1).meta({ description: 'A policy file (YAML), relative to the syncs folder.' }), policySchema])
+      .optional()
+      .meta({ description: 'Consent and purpose policy applied at sync time: rows without consent for a destination\'s purpose are never sent (and leave mirror-mode destinations).' }),
+    syncLog: z
+      .strictObject({
+        table: z.string().regex(SYNC_LOG_TABLE_PATTERN, 'a table name, optionally schema-qualified (letters, digits, _)').meta({ description: 'e.g. analytics.ebb_sync_log; created if missing.' }),
+      })
+      .optional()
+      .meta({ description: 'Write each run\'s counts and KPIs back to the source warehouse, a row per destination, so they sit next to the models.' }),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

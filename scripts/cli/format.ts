@@ -6,12 +6,14 @@ export function formatRunResult(r: SyncRunResult): string {
   const lines = [
     `sync ${r.sync}  run ${r.runId}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s  rows read ${r.rowsRead}${r.nullKeys ? `  null keys ${r.nullKeys}` : ''}`,
   ];
+  if (r.policyVersion) lines.push(`  consent policy ${r.policyVersion}`);
   if (r.schemaDrift) lines.push(`  ! the model's columns changed since the last committed run: ${describeDrift(r.schemaDrift)}`);
   for (const d of r.destinations) {
     lines.push(
       `  → ${d.destination.padEnd(16)} planned ${d.total} (adds ${d.adds}, changes ${d.changes}, removes ${d.removes}, unchanged ${d.unchanged}${d.duplicates ? `, duplicate keys ${d.duplicates}` : ''})` +
         `  sent ok ${d.ok}  rejected ${d.rejected}  retryable ${d.retryable}  committed ${d.committed}  pending ${d.pending}`,
     );
+    if (d.suppressed) lines.push(`    suppressed: ${Object.entries(d.suppressed).map(([why, n]) => `${why} ${n}`).join(' · ')}`);
     const k = d.kpis;
     const parts = [
       `latency ${k.latencyMinutes.toFixed(2)} min${k.onTime === undefined ? '' : k.onTime ? ' (on time)' : ' (late)'}`,

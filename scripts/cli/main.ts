@@ -10,10 +10,12 @@ import { CliError, connectClient, ExitCode } from './client';
 import { approveCommand } from './commands/approve';
 import { healthCommand } from './commands/health';
 import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
+import { suggestMappingCommand } from './commands/suggest-mapping';
 import { validateCommand } from './commands/validate';
 
 const HELP = `ebb: reverse ETL on Temporal
@@ -26,6 +28,9 @@ Usage:
   ebb approve|reject SYNC [--reason TEXT]
                                     answer a run that a gate paused for approval (e.g. too many deletes)
   ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
+  ebb suggest-mapping SYNC [--destination NAME]
+                                    propose a mapping from the model's columns to the destination's
+                                    fields (describe()), with a confidence each; reads no rows
   ebb schedule create SYNC (--cron EXPR | --every 15m)… [--tz ZONE] [--jitter 1m]
                          [--overlap skip] [--catchup-window 10m] [--paused] [--note TEXT]
   ebb schedule update SYNC (--cron EXPR | --every DUR)… [--tz …] [--jitter …]
@@ -36,6 +41,8 @@ Usage:
   ebb schedule list                 Temporal Schedules of syncs
   ebb health [--sync SYNC] [--limit N]
                                     the seed's KPIs per sync over its recent runs (state store: $EBB_STATE_URL)
+  ebb report [--sync SYNC] [--limit N] [--out FILE]
+                                    write the sync-health report (HTML, charts over runs; default ebb-report.html)
   ebb schema [--out FILE]           print the JSON Schema of sync specs
 
 Options:
@@ -73,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
         sample: { type: 'string' },
         reason: { type: 'string' },
         to: { type: 'string' },
+        destination: { type: 'string' },
       },
     });
   } catch (err) {
@@ -92,6 +100,14 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand({ files: rest, syncsDir, json });
     case 'schema':
       return schemaCommand({ out: values.out });
+    case 'suggest-mapping':
+      if (rest.length !== 1) {
+        console.error(`ebb suggest-mapping takes one sync name\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      return suggestMappingCommand({ sync: rest[0], syncsDir, destination: values.destination, json });
+    case 'report':
+      return reportCommand({ sync: values.sync, limit: Number(values.limit ?? 100), out: values.out ?? 'ebb-report.html' });
     case 'health':
       return healthCommand({ sync: values.sync, limit: Number(values.limit ?? 100), json });
     case 'schedule': {

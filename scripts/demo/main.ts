@@ -20,6 +20,8 @@ import { startWebhookReceiver } from '../../test/servers/webhook-receiver';
 import { createEbbWorker } from '../../worker/create-worker';
 import { EbbSync } from '../../workflows/search-attributes';
 import { syncWorkflowId, type SyncRunResult } from '../../workflows/types';
+import { dataConverterFromEnv } from '../../worker/codec/data-converter';
+import { tracingClientInterceptors } from '../../worker/tracing';
 import { formatRunResult, uiLink } from '../cli/format';
 import { mutateWarehouse, seedWarehouse } from './seed-warehouse';
 
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   const store = await openStateStore(`duckdb:${path.join(demoDir, 'state.duckdb')}`);
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: dataConverterFromEnv(), interceptors: tracingClientInterceptors() });
   const taskQueue = 'ebb-demo';
   const worker = await createEbbWorker({
     connection: nativeConnection,

@@ -120,7 +120,7 @@ describe('bad input', () => {
     await assertNothingCommitted('missing-warehouse', 'pg');
   });
 
-  it('a missing destination table fails the apply step non-retryably, naming the table; nothing is written or committed', async () => {
+  it('a missing destination table fails the plan step non-retryably, before a row is read, naming the table; nothing is written or committed', async () => {
     const spec = base({
       name: 'missing-table',
       destinations: [{ name: 'pg', kind: 'postgres', connection: { url: { env: 'EBB_BAD_PG_URL' } }, object: 'no_such_table', mapping: { id: 'customer_id', email: 'email' } }],
@@ -128,7 +128,7 @@ describe('bad input', () => {
     const { activity, app } = await failureOf(h.run(spec));
     assert.equal(app.type, 'EbbConfigError');
     assert.equal(activity.retryState, RetryState.NON_RETRYABLE_FAILURE);
-    assert.match(app.message, /sync=missing-table step=apply destination=pg/);
+    assert.match(app.message, /sync=missing-table step=plan destination=pg/);
     assert.match(app.message, /no_such_table/);
     await assertNothingCommitted('missing-table', 'pg');
   });
@@ -143,6 +143,33 @@ describe('bad input', () => {
     assert.match(app.message, /destinations\[0\]\.mapping\.email/);
     assert.match(app.message, /"e_mail" is not in the model/);
     await assertNothingCommitted('missing-column', 'pg');
+  });
+
+  it('mapped fields the destination lacks fail the plan before any write, naming each path and a near match', async () => {
+    await db.query(`CREATE TABLE strict_contacts (id BIGINT PRIMARY KEY, email TEXT, region TEXT NOT NULL)`);
+    const spec = base({
+      name: 'unfit-mapping',
+      destinations: [
+        {
+          name: 'pg',
+          kind: 'postgres',
+          connection: { url: { env: 'EBB_BAD_PG_URL' } },
+          object: 'strict_contacts',
+          mapping: { id: 'customer_id', Email: 'email', stage: 'stage' },
+          provenance: { runId: 'synced_by_run' },
+        },
+      ],
+    });
+    const { activity, app } = await failureOf(h.run(spec));
+    assert.equal(app.type, 'EbbConfigError');
+    assert.equal(activity.retryState, RetryState.NON_RETRYABLE_FAILURE);
+    assert.match(app.message, /sync=unfit-mapping step=plan destination=pg/);
+    assert.match(app.message, /destinations\[0\]\.mapping\.Email \(pg\): strict_contacts has no field "Email" \(did you mean "email"\?\)/);
+    assert.match(app.message, /destinations\[0\]\.mapping\.stage \(pg\): strict_contacts has no field "stage"/);
+    assert.match(app.message, /destinations\[0\]\.provenance\.runId \(pg\): strict_contacts has no field "synced_by_run"/);
+    assert.match(app.message, /strict_contacts\.region is required on create and the mapping does not set it/);
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM strict_contacts')).rows[0].n, 0);
+    await assertNothingCommitted('unfit-mapping', 'pg');
   });
 
   it('a bad credential fails non-retryably as an auth error; the destination is untouched', async () => {
@@ -170,7 +197,7 @@ describe('bad input', () => {
     });
     const { app } = await failureOf(h.run(spec));
     assert.equal(app.type, 'EbbAuthError');
-    assert.match(app.message, /step=apply destination=pg/);
+    assert.match(app.message, /step=plan destination=pg/);
     assert.equal((await db.query('SELECT count(*)::int AS n FROM contacts')).rows[0].n, 0);
   });
 });

@@ -4,6 +4,7 @@
  * destination.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -65,5 +66,14 @@ describe('Prometheus metrics', () => {
     assert.match(sample('ebb_rows', 'rejected') ?? '', / 3$/);
     assert.match(text, /ebb_chunk_latency_bucket\{[^}]*destination="crm"/);
     assert.match(text, /temporal_activity_execution_latency/);
+
+    // The Grafana dashboard (deploy/) queries only metrics a worker really exports. Failure and
+    // rate-limit counters appear only once such an event happened, so they are named here.
+    const onlyAfterEvents = new Set(['temporal_activity_execution_failed', 'temporal_workflow_failed', 'ebb_rate_limit_wait']);
+    const dashboard = JSON.parse(await readFile(path.resolve(__dirname, '../../deploy/grafana/dashboards/ebb.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b((?:ebb|temporal)_[a-z_]+)/g)].map((m) => m[1]))));
+    const exported = new Set(text.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]));
+    assert.ok(queried.size >= 8, `${queried.size} metrics queried`);
+    assert.deepEqual([...queried].filter((m) => !exported.has(m) && !onlyAfterEvents.has(m)), []);
   });
 });

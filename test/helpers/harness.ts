@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createConnectorContext } from '../../connectors/context';
@@ -36,11 +38,15 @@ export interface HarnessOptions {
   syncsDir?: string;
   /** Start no in-process worker (tests that run workers as child processes). */
   noWorker?: boolean;
+  /** Where the worker's workflow and activity spans go (a no-op by default). */
+  spanProcessor?: SpanProcessor;
+  /** Payload encryption for the client and the worker (none by default). */
+  dataConverter?: DataConverter;
 }
 
 export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ebb-test-'));
-  const env = await startTemporal();
+  const env = await startTemporal({ dataConverter: o.dataConverter });
   const store = await openStateStore(o.stateUrl ?? `duckdb:${path.join(dir, 'state.duckdb')}`);
   const taskQueue = `ebb-test-${randomUUID().slice(0, 8)}`;
   let worker: Worker | undefined;
@@ -51,6 +57,9 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
       taskQueue,
       deps: { store, syncsDir: o.syncsDir ?? dir, connectorContext: createConnectorContext({ baseDir: dir }) },
       workflowBundle: await workflowBundle(),
+      // explicit, so a test's environment never turns encryption on by accident
+      dataConverter: o.dataConverter ?? {},
+      spanProcessor: o.spanProcessor,
     });
     running = worker.run();
   }

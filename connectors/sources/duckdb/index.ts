@@ -6,10 +6,12 @@
  */
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { fatalError, type EbbError } from '../../../domain/errors';
+import { configError, fatalError, type EbbError } from '../../../domain/errors';
+import type { SyncLogRow } from '../../../domain/sync-log';
 import type { Model } from '../../../domain/spec/schema';
 import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { limitZero, wrapModel } from '../sql-model';
+import { createSyncLogSql, insertSyncLogSql } from '../sync-log-sql';
 import { duckdbInstanceOptions, MEMORY_PATH, openDuckdb } from './client';
 import { duckdbSourceConfigSchema, type DuckdbSourceConfig } from './config';
 import { mapDuckdbError } from './errors';
@@ -84,6 +86,34 @@ class DuckdbSource implements Source {
     }
   }
 
+  /**
+   * Appends to the sync log in the warehouse file. A read-only source gets its own read-write
+   * handle for this one statement, after the run's reads are done: the sync log is the only
+   * thing ebb ever writes to a DuckDB warehouse.
+   */
+  async appendSyncLog(table: string, rows: readonly SyncLogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.file === MEMORY_PATH) throw configError(`${this.label}: an in-memory database cannot keep a sync log`, { path: 'syncLog' });
+    // DuckDB keeps one engine per file per process: let go of the read-only one first.
+    const reading = this.instance;
+    this.instance = undefined;
+    if (reading) await reading.then((i) => i.closeSync(), () => undefined);
+    const instance = await openDuckdb(this.file, { ...duckdbInstanceOptions(this.config, this.file), access_mode: 'READ_WRITE' }).catch((err: unknown) => {
+      throw this.fail(err, table);
+    });
+    const c = await instance.connect();
+    try {
+      await c.run(createSyncLogSql(table, DUCKDB_TYPES));
+      const { sql, params } = insertSyncLogSql(table, rows, DUCKDB_TYPES);
+      await c.run(sql, params as never);
+    } catch (err) {
+      throw this.fail(err, table);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -93,9 +123,12 @@ class DuckdbSource implements Source {
   }
 }
 
+const DUCKDB_TYPES = { text: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', timestamp: 'TIMESTAMPTZ' } as const;
+
 /** The DuckDB source connector. */
 export const duckdbSource: SourceConnector<DuckdbSourceConfig> = {
   kind: 'duckdb',
   configSchema: duckdbSourceConfigSchema,
+  writesSyncLog: true,
   create: (config, ctx) => new DuckdbSource(config, ctx),
 };

@@ -6,9 +6,11 @@
  */
 import type pg from 'pg';
 import { fatalError, type EbbError } from '../../../domain/errors';
+import type { SyncLogRow } from '../../../domain/sync-log';
 import type { Model } from '../../../domain/spec/schema';
 import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { limitZero, wrapModel } from '../sql-model';
+import { createSyncLogSql, insertSyncLogSql } from '../sync-log-sql';
 import { connectClient, endClient, sourceLabel } from './client';
 import { postgresSourceConfigSchema, type PostgresSourceConfig } from './config';
 import { mapPostgresError } from './errors';
@@ -102,6 +104,21 @@ class PostgresSource implements Source {
     }
   }
 
+  /** Appends to the sync log (needs CREATE on its schema the first time, then INSERT). */
+  async appendSyncLog(table: string, rows: readonly SyncLogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const client = await this.connect();
+    try {
+      await client.query(createSyncLogSql(table, PG_TYPES));
+      const { sql, params } = insertSyncLogSql(table, rows, PG_TYPES);
+      await client.query(sql, params);
+    } catch (err) {
+      throw this.fail(err, table);
+    } finally {
+      await this.release(client);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -109,9 +126,12 @@ class PostgresSource implements Source {
   }
 }
 
+const PG_TYPES = { text: 'text', bigint: 'bigint', double: 'double precision', boolean: 'boolean', timestamp: 'timestamptz' } as const;
+
 /** The PostgreSQL source connector. */
 export const postgresSource: SourceConnector<PostgresSourceConfig> = {
   kind: 'postgres',
   configSchema: postgresSourceConfigSchema,
+  writesSyncLog: true,
   create: (config, ctx) => new PostgresSource(config, ctx),
 };
