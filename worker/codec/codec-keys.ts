@@ -31,10 +31,12 @@ export function parseCodecKeys(text: string, source: string): CodecKeyRing {
   const keys = new Map<string, CodecKey>();
   const ordered: CodecKey[] = [];
   for (const [i, entry] of entries.entries()) {
-    const eq = entry.indexOf('=');
-    const id = eq > 0 ? entry.slice(0, eq).trim() : '';
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new CodecKeyError(`${source}: key ${i + 1} has no valid id before "=" (letters, digits, . _ -)`);
-    const key = Buffer.from(entry.slice(eq + 1).trim(), 'base64');
+    // `id=key`: a bare base64 key ends in "=" padding, so the key part must be non-empty too;
+    // without the id the message must not echo the entry, which would be key material.
+    const m = /^([A-Za-z0-9._-]{1,64})\s*=\s*(\S.*)$/.exec(entry);
+    if (!m) throw new CodecKeyError(`${source}: key ${i + 1} is not id=base64key (an id of letters, digits, . _ -, then "=", then the key)`);
+    const id = m[1];
+    const key = Buffer.from(m[2].trim(), 'base64');
     if (key.length !== 32) throw new CodecKeyError(`${source}: key "${id}" is ${key.length} bytes after base64 decoding; AES-256 needs 32 (openssl rand -base64 32)`);
     if (keys.has(id)) throw new CodecKeyError(`${source}: key id "${id}" appears twice`);
     const k = { id, key };
