@@ -1,4 +1,4 @@
-import { isEbbError } from '../domain/errors';
+import { configError, isEbbError } from '../domain/errors';
 import type { SourceSpec } from '../domain/spec/schema';
 import type { SyncLogRow } from '../domain/sync-log';
 import type { ConnectorContext } from '../connectors/types';
@@ -20,7 +20,7 @@ export async function appendSyncLog(target: SyncLogTarget, rows: readonly SyncLo
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       await using(openSource(target.source, ctx), async (s) => {
-        if (!s.appendSyncLog) throw new Error(`a ${target.source.kind} source cannot keep a sync log`);
+        if (!s.appendSyncLog) throw configError(`a ${target.source.kind} source cannot keep a sync log`, { path: 'syncLog' });
         await s.appendSyncLog(target.table, rows);
       });
       return undefined;

@@ -1,6 +1,9 @@
 import { describeDrift } from '../../domain/alerts';
 import type { SyncProgress, SyncRunResult } from '../../workflows/types';
 
+/** A KPI for people: `–` when a window has none, integers as is, else two decimals. */
+export const kpiText = (v: number | undefined, unit = '') => (v === undefined ? '–' : `${Number.isInteger(v) ? v : v.toFixed(2)}${unit}`);
+
 /** A run summary for people: one line per destination. */
 export function formatRunResult(r: SyncRunResult): string {
   const lines = [

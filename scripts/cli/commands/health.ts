@@ -1,5 +1,6 @@
 import { syncHealth, type SyncHealth } from '../../../domain/kpis';
 import { ExitCode } from '../client';
+import { kpiText as fmt } from '../format';
 import { openCliStateStore, toRunRecords } from '../state-store';
 
 /**
@@ -22,7 +23,6 @@ export async function healthCommand(args: { sync?: string; limit: number; json: 
   }
 }
 
-const fmt = (v: number | undefined, unit = '') => (v === undefined ? '–' : `${Number.isInteger(v) ? v : v.toFixed(2)}${unit}`);
 
 function formatHealth(sync: string, h: SyncHealth): string {
   return [

@@ -1,6 +1,7 @@
 import type { SyncHealth } from '../../../domain/kpis';
 import type { RunPoint } from './run-series';
-import { lineChart, stackedBars } from './svg-charts';
+import { kpiText as fmt } from '../format';
+import { esc, lineChart, stackedBars } from './svg-charts';
 
 /** One sync's section of the report. */
 export interface SyncReport {
@@ -9,8 +10,6 @@ export interface SyncReport {
   series: RunPoint[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const fmt = (v: number | undefined, unit = '') => (v === undefined ? '–' : `${Number.isInteger(v) ? v : v.toFixed(2)}${unit}`);
 
 /**
  * The sync-health report as one self-contained HTML page: per sync, the seed's KPIs over the
