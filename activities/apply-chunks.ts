@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { ChunkSlice } from '../domain/chunking';
 import { mappingVersion } from '../domain/mapping';
 import { identityFieldOf, type DestinationSpec } from '../domain/spec/schema';
-import { applySlice, type ApplyResult } from '../runner/apply';
+import { applySlice, type ApplyInput, type ApplyResult } from '../runner/apply';
+import { SafetyStore } from '../state/safety-store';
 import { openDestination, using } from '../runner/connect';
 import { asStep } from './failure';
 import { withKeepAlive } from './keep-alive';
@@ -18,6 +19,10 @@ export interface ApplyChunksInput {
   slice: ChunkSlice;
   /** For destinations with `provenance`: when the run started, and the model's version. */
   provenance?: { syncedAt: string; modelVersion?: string };
+  /** Keep before-images of each chunk before writing it (for rollback). */
+  beforeImages?: boolean;
+  /** Stop when the destination's rejection rate (counting `prior` outcomes of the run) crosses the rule. */
+  autoHalt?: ApplyInput['autoHalt'];
 }
 
 /**
@@ -46,6 +51,8 @@ export function makeApplyChunks(deps: ActivityDeps) {
             provenance: dest.provenance
               ? { runId: input.runId, sync: input.sync, mappingVersion: mappingVersion(dest), syncedAt: input.provenance?.syncedAt ?? new Date().toISOString(), modelVersion: input.provenance?.modelVersion }
               : undefined,
+            beforeImages: input.beforeImages ? { safety: new SafetyStore(deps.store.driver), dest, mappedFields: writtenFields(dest) } : undefined,
+            autoHalt: input.autoHalt,
             onChunk: ({ chunk, outcomes, written, writeMs, waitedMs }) => {
               progress = { chunk, ...outcomes };
               ctx.heartbeat(progress);
@@ -56,4 +63,10 @@ export function makeApplyChunks(deps: ActivityDeps) {
       });
     });
   };
+}
+
+/** The top-level destination fields a mapping (and provenance) writes. */
+export function writtenFields(dest: DestinationSpec): string[] {
+  const names = [...Object.keys(dest.mapping), ...Object.values(dest.provenance ?? {})].map((f) => f.split('.')[0]);
+  return [...new Set(names)];
 }

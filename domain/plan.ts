@@ -34,6 +34,9 @@ export interface DestinationPlan {
    * keys included) out of the model's rows; the rest never left the warehouse.
    */
   warehouseCandidates?: number;
+  /** Canary runs: changes in the cohort; they fill chunks `[0, canaryChunks)` and are written first. */
+  canaryRows?: number;
+  canaryChunks?: number;
   /** Rows never sent to this destination, by reason (`consent:advertising:missing`, `identity:missing`). */
   suppressed?: Record<string, number>;
 }

@@ -2,6 +2,8 @@ import type { RowResult, WriteOp } from '../connectors/types';
 import type { DestinationPlan } from '../domain/plan';
 import { MODE_OPS } from '../domain/sync-modes';
 import type { SyncMode } from '../domain/spec/schema';
+import type { CanaryCohort } from '../domain/spec/safety';
+import { cohortOrderedChanges, cohortPredicate } from './cohort';
 import type { SqlDriver } from './sql-driver';
 import { STATE_SCHEMA_VERSION, stageTable, stateDdl } from './schema';
 
@@ -53,6 +55,11 @@ export interface DiffRequest {
    * Without `subset` (a rebuild), the stage holds every row, as in a state-store run.
    */
   warehouse?: { subset: boolean; unchangedOutside: number };
+  /**
+   * A canary cohort: its changes take the first seqs and fill the first chunks on their own
+   * (see {@link cohortPredicate}), so "the canary" is simply chunks `[0, canaryChunks)`.
+   */
+  cohort?: CanaryCohort;
 }
 
 /** What a commit did. */
@@ -99,7 +106,7 @@ export interface WarehouseRun {
 export const RETAINED_RUNS = 20;
 
 /** Terminal and in-flight run states. */
-export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed' | 'dry-run';
+export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed' | 'dry-run' | 'halted' | 'rolled-back';
 
 /**
  * The state store: committed snapshots, staged change sets, watermarks, run records and row
@@ -262,10 +269,13 @@ export class StateStore {
     return this.driver.transaction(async (tx) => {
       await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
       if (parts.length) {
+        const numbered = r.cohort
+          ? cohortOrderedChanges(parts.join(' UNION ALL '), r.cohort, size)
+          : `SELECT row_number() OVER (ORDER BY key) AS rn, CAST(floor((row_number() OVER (ORDER BY key) - 1) / ${size}) AS BIGINT) AS chunk, x.*
+             FROM (${parts.join(' UNION ALL ')}) x`;
         await tx.exec(
           `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref)
-           SELECT $1, $2, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, kind, op, row_hash, cursor, dest_id, payload, ref
-           FROM (SELECT row_number() OVER (ORDER BY key) AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) y ORDER BY rn`,
+           SELECT $1, $2, rn, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref FROM (${numbered}) y ORDER BY rn`,
           [r.runId, r.dest, r.sync],
         );
       }
@@ -295,6 +305,13 @@ export class StateStore {
         chunkSize: size,
         chunks: Math.ceil(total / size),
       };
+      if (r.cohort) {
+        const [c] = await tx.query(`SELECT count(*) AS n, coalesce(max(chunk) + 1, 0) AS chunks FROM ebb_changes WHERE run_id = $1 AND dest = $2 AND ${cohortPredicate(r.cohort, 'key', 'seq')}`, [r.runId, r.dest]);
+        const [all] = await tx.query(`SELECT coalesce(max(chunk) + 1, 0) AS chunks FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
+        plan.canaryRows = num(c.n);
+        plan.canaryChunks = num(c.chunks);
+        plan.chunks = num(all.chunks);
+      }
       // rows read but not sent: unchanged, or a change this mode does not send
       const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE ${rows}`, [r.runId, r.dest]);
       plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
@@ -505,7 +522,7 @@ export class StateStore {
   private async pruneRuns(tx: SqlDriver, sync: string, dest: string): Promise<void> {
     const old = `SELECT rd.run_id FROM ebb_run_destinations rd JOIN ebb_runs r ON r.run_id = rd.run_id
       WHERE r.sync = $1 AND rd.dest = $2 AND rd.status = 'committed' ORDER BY rd.committed_at DESC, rd.run_id DESC OFFSET ${RETAINED_RUNS}`;
-    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_warehouse_runs']) {
+    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_warehouse_runs', 'ebb_before_images']) {
       await tx.exec(`DELETE FROM ${t} WHERE dest = $2 AND run_id IN (SELECT run_id FROM (${old}) o)`, [sync, dest]);
     }
   }

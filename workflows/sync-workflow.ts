@@ -21,13 +21,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EbbActivities } from '../activities';
-import { sliceChunks } from '../domain/chunking';
 import { alertsForRun, type Alert } from '../domain/alerts';
 import { changePropagationEfficiency, costPerMillionRows, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
 import { evaluateGates } from '../domain/gates';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
 import { parseDurationMs } from '../domain/watermark';
 import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
+import { capturesBeforeImages } from '../domain/spec/safety';
+import { decideCanary, describeRollback, destinationSlices, haltRun, rollBack } from './safety-steps';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
 import { approveRunUpdate, progressQuery, rejectRunUpdate, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
@@ -51,6 +52,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     destinations: input.resume?.progress ?? {},
     plan: input.resume?.plan,
     runId: input.resume?.runId,
+    canary: input.resume?.canary,
     reason: input.reason,
   };
   setHandler(progressQuery, () => progress);
@@ -98,61 +100,96 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       return result;
     }
 
-    setPhase(progress, 'applying');
     const rowsPerSlice = options.rowsPerSlice ?? DEFAULT_ROWS_PER_SLICE;
     const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
     const applyOptions = applyStep(options.applyHeartbeatTimeoutSeconds);
     const { applyChunks } = proxyActivities<EbbActivities>(applyOptions);
     const historyFull = () => workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
+    const keepBeforeImages = capturesBeforeImages(spec);
+    let halted: string | undefined;
 
-    const settled = await Promise.allSettled(
-      spec.destinations.map(async (dest) => {
-        const dp = plan.destinations.find((d) => d.destination === dest.name);
-        if (!dp) throw ApplicationFailure.nonRetryable(`plan has no destination "${dest.name}"`, 'EbbFatalError');
-        const slices = sliceChunks(dp.chunks, dp.chunkSize, rowsPerSlice);
-        const state: DestinationProgress = (progress.destinations[dest.name] ??= {
-          slicesDone: 0,
-          slicesTotal: slices.length,
-          chunksDone: 0,
-          outcomes: NO_OUTCOMES,
-        });
-        if (state.committed) return;
-        // A pool of `concurrency` workers over the slices, stopping early when history is full.
-        let next = state.slicesDone;
-        const worker = async () => {
-          while (next < slices.length && !historyFull()) {
-            const slice = slices[next++];
-            const summary = `apply ${dest.name}: chunks ${slice.from + 1}–${slice.to} of ${dp.chunks} (${dp.chunkSize} rows each)`;
-            const r = await applyChunks.executeWithOptions({ ...applyOptions, summary }, [
-              {
-                sync: spec.name,
-                runId,
-                primaryKey: spec.primaryKey,
-                destination: dest,
-                slice,
-                ...(dest.provenance ? { provenance: { syncedAt: new Date(startedAt).toISOString(), modelVersion: plan.modelVersion } } : {}),
-              },
-            ]);
-            state.outcomes = addOutcomes(state.outcomes, r);
-            state.chunksDone += slice.to - slice.from;
-            showProgress(progress);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, slices.length)) }, worker));
-        state.slicesDone = next;
-        if (next < slices.length) return; // continue as new below; in-flight slices have finished
-        state.committed = await commitDestination.executeWithOptions(
-          { ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` },
-          [{ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh }],
-        );
-        showProgress(progress);
-      }),
-    );
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    /**
+     * Writes each destination's slices up to `until` (the canary's last slice, or all of them)
+     * with a pool of `concurrency` workers, stopping early when history is full or auto-halt
+     * fired; a destination whose every slice is written is committed, unless the run halted.
+     */
+    const writeSlices = async (until: 'canary' | 'all') => {
+      const settled = await Promise.allSettled(
+        spec.destinations.map(async (dest) => {
+          const dp = plan.destinations.find((d) => d.destination === dest.name);
+          if (!dp) throw ApplicationFailure.nonRetryable(`plan has no destination "${dest.name}"`, 'EbbFatalError');
+          const { slices, canarySlices } = destinationSlices(dp, rowsPerSlice);
+          const state: DestinationProgress = (progress.destinations[dest.name] ??= {
+            slicesDone: 0,
+            slicesTotal: slices.length,
+            chunksDone: 0,
+            outcomes: NO_OUTCOMES,
+          });
+          if (state.committed) return;
+          const limit = until === 'canary' ? canarySlices : slices.length;
+          // The canary is small and must finish in one segment: it ignores the history budget.
+          const room = () => until === 'canary' || !historyFull();
+          let next = state.slicesDone;
+          const worker = async () => {
+            while (next < limit && !halted && room()) {
+              const slice = slices[next++];
+              const what = until === 'canary' ? 'canary' : 'apply';
+              const summary = `${what} ${dest.name}: chunks ${slice.from + 1}–${slice.to} of ${dp.chunks} (${dp.chunkSize} rows each)`;
+              const r = await applyChunks.executeWithOptions({ ...applyOptions, summary }, [
+                {
+                  sync: spec.name,
+                  runId,
+                  primaryKey: spec.primaryKey,
+                  destination: dest,
+                  slice,
+                  ...(dest.provenance ? { provenance: { syncedAt: new Date(startedAt).toISOString(), modelVersion: plan.modelVersion } } : {}),
+                  ...(keepBeforeImages ? { beforeImages: true } : {}),
+                  ...(spec.autoHalt ? { autoHalt: { rule: spec.autoHalt, prior: state.outcomes } } : {}),
+                },
+              ]);
+              state.outcomes = addOutcomes(state.outcomes, r);
+              state.chunksDone += slice.to - slice.from;
+              if (r.halted) halted ??= r.halted;
+              showProgress(progress);
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, limit - next)) }, worker));
+          state.slicesDone = next;
+          if (next < slices.length || halted) return; // canary only, continue as new, or halted: no commit here
+          state.committed = await commitDestination.executeWithOptions(
+            { ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` },
+            [{ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh }],
+          );
+          showProgress(progress);
+        }),
+      );
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+
+    if (spec.canary && !progress.canary) {
+      setPhase(progress, 'canary');
+      await writeSlices('canary');
+      if (!halted) {
+        progress.canary = await decideCanary(spec, spec.canary, plan, runId, progress, setPhase);
+        if (progress.canary.decision === 'rejected') {
+          const undone = await rollBack(spec, runId, `canary rejected by ${progress.canary.by}`, progress, setPhase);
+          const why = progress.canary.reasons.length ? `: ${progress.canary.reasons.join('; ')}` : progress.canary.reason ? ` (${progress.canary.reason})` : '';
+          throw ApplicationFailure.nonRetryable(
+            `[sync=${spec.name} step=canary] canary rejected by ${progress.canary.by}${why}; rolled back ${describeRollback(undone)}; nothing committed`,
+            'EbbCanaryRejected',
+          );
+        }
+      }
+    }
+    if (!halted) {
+      setPhase(progress, 'applying');
+      await writeSlices('all');
+    }
+    if (halted) await haltRun(spec, spec.autoHalt, halted, runId, plan, progress, setPhase);
 
     if (spec.destinations.some((d) => !progress.destinations[d.name].committed)) {
-      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested };
+      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested, canary: progress.canary };
     } else {
       setPhase(progress, 'done');
       const readyAt = options.readyAt ? Date.parse(options.readyAt) : startedAt;
@@ -294,6 +331,7 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
     finishedAt: new Date(finished).toISOString(),
     durationMs: finished - startedAt,
     segments: progress.segment + 1,
+    ...(progress.canary ? { canary: progress.canary } : {}),
   };
 }
 
