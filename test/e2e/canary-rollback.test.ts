@@ -13,10 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { SyncSpecInput } from '../../domain/spec/schema';
-import { approveCanaryUpdate, progressQuery, rejectCanaryUpdate } from '../../workflows/definitions';
+import { progressQuery, rejectCanaryUpdate } from '../../workflows/definitions';
 import type { SyncProgress, SyncRunResult } from '../../workflows/types';
 import { runCli } from '../helpers/cli';
 import { createHarness, type Harness } from '../helpers/harness';
+import { exportHistoryJson } from '../helpers/history';
 import { createTestDatabase } from '../helpers/postgres';
 import { workflowBundle } from '../helpers/temporal';
 import { changeCustomers, createCustomers, duckdb } from '../helpers/warehouse';
@@ -55,10 +56,18 @@ describe('canary, rollback and auto-halt', () => {
     }
     assert.fail(`the run never reached phase ${phase}`);
   }
-  /** The history of a run (every segment) replays against the current workflow code. */
+  /**
+   * The run's history replays against the current workflow code. With EBB_RECORD_HISTORIES=<label>
+   * it is also saved to test/replay/histories/, where replay.test.ts replays it from then on.
+   */
   async function assertReplays(name: string, handle: WorkflowHandleWithFirstExecutionRunId) {
     const history = await h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
     await assert.doesNotReject(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name), `${name} replays`);
+    const label = process.env.EBB_RECORD_HISTORIES;
+    if (label) {
+      const file = path.join(__dirname, '../replay/histories', `${label}-${name.replace(/\W+/g, '-')}-0.json`);
+      await writeFile(file, exportHistoryJson(h.env.address, handle.workflowId, handle.firstExecutionRunId));
+    }
   }
   /** The ids a percent cohort holds, computed here independently of the SQL: md5 bucket of the key. */
   const inPercentCohort = (id: number, percent: number) => parseInt(createHash('md5').update(String(id)).digest('hex').slice(0, 8), 16) < (percent / 100) * 2 ** 32;
