@@ -77,6 +77,11 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, sync VARCHAR NOT NULL, source VARCHAR NOT NULL, wh_schema VARCHAR NOT NULL,
       key_columns VARCHAR NOT NULL, rebuild BOOLEAN NOT NULL, keep_removed BOOLEAN NOT NULL, PRIMARY KEY (run_id, dest))`,
   );
+  // Hash totals "after" of a committed destination (state/hash-total.ts).
+  ddl.push(
+    `ALTER TABLE ebb_run_destinations ADD COLUMN IF NOT EXISTS committed_hash_total VARCHAR`,
+    `ALTER TABLE ebb_run_destinations ADD COLUMN IF NOT EXISTS pending_hash_total VARCHAR`,
+  );
   // Rollback: per written change, what the destination held before (fields the run changed,
   // or that the record did not exist), and per (run, destination) the rollbacks done.
   ddl.push(

@@ -4,6 +4,7 @@ import { MODE_OPS } from '../domain/sync-modes';
 import type { SyncMode } from '../domain/spec/schema';
 import type { CanaryCohort } from '../domain/spec/safety';
 import { cohortOrderedChanges, cohortPredicate } from './cohort';
+import { formatHashTotal, hashPrefixSum } from './hash-total';
 import type { SqlDriver } from './sql-driver';
 import { STATE_SCHEMA_VERSION, stageTable, stateDdl } from './schema';
 
@@ -67,6 +68,14 @@ export interface CommitResult {
   committed: number;
   pending: number;
   watermark?: number;
+  /**
+   * Hash total (see state/hash-total.ts) of the changes committed, taken from the snapshot the
+   * commit wrote (plus the acknowledged deletes): with the pending rows' total it adds up to
+   * the plan's `hashTotal`.
+   */
+  hashTotal?: string;
+  /** Hash total of the changes left pending. */
+  pendingHashTotal?: string;
 }
 
 /** A rejected or retryable row kept for the next run, with its reason. */
@@ -279,6 +288,7 @@ export class StateStore {
           [r.runId, r.dest, r.sync],
         );
       }
+      const [totals] = await tx.query(`SELECT count(*) AS n, ${hashPrefixSum(this.driver.dialect, 'row_hash')} AS s FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
       const [kinds] = await tx.query(
         `SELECT count(*) FILTER (WHERE kind = 'add') AS adds, count(*) FILTER (WHERE kind = 'change') AS changes,
                 count(*) FILTER (WHERE kind = 'remove') AS removes, count(*) FILTER (WHERE kind = 'resend') AS resends, count(*) AS total
@@ -304,6 +314,7 @@ export class StateStore {
         total,
         chunkSize: size,
         chunks: Math.ceil(total / size),
+        hashTotal: formatHashTotal(totals.n, totals.s),
       };
       if (r.cohort) {
         const [c] = await tx.query(`SELECT count(*) AS n, coalesce(max(chunk) + 1, 0) AS chunks FROM ebb_changes WHERE run_id = $1 AND dest = $2 AND ${cohortPredicate(r.cohort, 'key', 'seq')}`, [r.runId, r.dest]);
@@ -471,10 +482,18 @@ export class StateStore {
    */
   async commitDestination(c: { runId: string; sync: string; dest: string; watermarkHigh?: number }): Promise<CommitResult> {
     return this.driver.transaction(async (tx) => {
-      const [state] = await tx.query(`SELECT status, committed_rows, pending_rows, watermark FROM ebb_run_destinations WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      const [state] = await tx.query(
+        `SELECT status, committed_rows, pending_rows, watermark, committed_hash_total, pending_hash_total FROM ebb_run_destinations WHERE run_id = $1 AND dest = $2`,
+        [c.runId, c.dest],
+      );
       if (!state) throw new Error(`run ${c.runId} has no plan for destination ${c.dest}`);
       if (state.status === 'committed') {
-        return { committed: num(state.committed_rows), pending: num(state.pending_rows), watermark: state.watermark == null ? undefined : Number(state.watermark) };
+        return {
+          committed: num(state.committed_rows),
+          pending: num(state.pending_rows),
+          watermark: state.watermark == null ? undefined : Number(state.watermark),
+          ...(state.committed_hash_total ? { hashTotal: String(state.committed_hash_total), pendingHashTotal: String(state.pending_hash_total) } : {}),
+        };
       }
       const acked = `SELECT c.key, c.op, c.row_hash, c.dest_id FROM ebb_changes c
         JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
@@ -493,6 +512,19 @@ export class StateStore {
          WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL)`,
         [c.runId, c.dest],
       );
+      const sum = hashPrefixSum(this.driver.dialect, 'row_hash');
+      // "After": what the snapshot now holds from this run, plus the deletes it acknowledged.
+      const [held] = await tx.query(`SELECT count(*) AS n, ${sum} AS s FROM ebb_snapshots WHERE sync = $3 AND dest = $2 AND committed_run = $1`, [c.runId, c.dest, c.sync]);
+      const [deleted] = await tx.query(`SELECT count(*) AS n, ${sum} AS s FROM (${acked}) k WHERE op = 'delete'`, [c.runId, c.dest]);
+      const [left] = await tx.query(
+        `SELECT count(*) AS n, ${hashPrefixSum(this.driver.dialect, 'c.row_hash')} AS s FROM ebb_changes c
+         LEFT JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+         LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+         WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL)`,
+        [c.runId, c.dest],
+      );
+      const hashTotal = formatHashTotal(num(held.n) + num(deleted.n), BigInt(String(held.s ?? 0)) + BigInt(String(deleted.s ?? 0)));
+      const pendingHashTotal = formatHashTotal(left.n, left.s);
       const pending = num(unacked.n);
       const low = unacked.low == null ? undefined : Number(unacked.low);
       const watermark = c.watermarkHigh === undefined ? undefined : low === undefined ? c.watermarkHigh : Math.min(c.watermarkHigh, low);
@@ -510,11 +542,11 @@ export class StateStore {
       await tx.exec(`UPDATE ebb_changes SET payload = NULL WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
       await tx.exec(
         `UPDATE ebb_run_destinations SET status = 'committed', committed_rows = ${committedRows}, pending_rows = ${pending},
-           watermark = $3, committed_at = now() WHERE run_id = $1 AND dest = $2`,
-        [c.runId, c.dest, watermark ?? null],
+           watermark = $3, committed_at = now(), committed_hash_total = $4, pending_hash_total = $5 WHERE run_id = $1 AND dest = $2`,
+        [c.runId, c.dest, watermark ?? null, hashTotal, pendingHashTotal],
       );
       await this.pruneRuns(tx, c.sync, c.dest);
-      return { committed: committedRows, pending, watermark };
+      return { committed: committedRows, pending, watermark, hashTotal, pendingHashTotal };
     });
   }
 

@@ -325,7 +325,8 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
           ? costPerMillionRows(spec.costModel, { durationMs: finished - startedAt, rowsSynced: outcomes.ok, bytesSent: outcomes.bytesSent })
           : undefined,
       };
-      return { ...dp, ...outcomes, committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark, kpis };
+      const totals = p?.committed?.hashTotal ? { committedHashTotal: p.committed.hashTotal, pendingHashTotal: p.committed.pendingHashTotal } : {};
+      return { ...dp, ...outcomes, committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark, ...totals, kpis };
     }),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finished).toISOString(),

@@ -100,7 +100,7 @@ export interface DestinationProgress {
   slicesTotal: number;
   chunksDone: number;
   outcomes: OutcomeCounts;
-  committed?: { committed: number; pending: number; watermark?: number };
+  committed?: { committed: number; pending: number; watermark?: number; hashTotal?: string; pendingHashTotal?: string };
 }
 
 /** What the progress query returns. */
@@ -127,6 +127,9 @@ export interface DestinationRunResult extends DestinationPlan, OutcomeCounts {
   committed: number;
   /** Rows left for the next run (rejected or never acknowledged). */
   pending: number;
+  /** Hash totals "after": of the committed changes and of the pending ones; together they make the plan's `hashTotal`. */
+  committedHashTotal?: string;
+  pendingHashTotal?: string;
   watermark?: number;
   kpis: RunKpis;
 }

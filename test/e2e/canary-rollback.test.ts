@@ -149,6 +149,8 @@ describe('canary, rollback and auto-halt', () => {
     assert.equal(result.canary?.decision, 'promoted');
     assert.equal(result.canary?.by, 'timeout after 2s');
     assert.equal(result.destinations[0].committed, 100);
+    assert.equal(result.destinations[0].committedHashTotal, result.destinations[0].hashTotal, 'hash totals before and after agree');
+    assert.equal(result.destinations[0].pendingHashTotal, '0/0');
     await assertReplays('approval timeout', handle);
   });
 
