@@ -50,6 +50,8 @@ export interface ApplyResult extends OutcomeCounts {
   chunksSkipped: number;
   /** Set when auto-halt stopped the slice: why. */
   halted?: string;
+  /** Milliseconds the slice waited on the shared request budget (set by the activity). */
+  budgetWaitMs?: number;
 }
 
 /**

@@ -150,6 +150,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
               state.outcomes = addOutcomes(state.outcomes, r);
               state.chunksDone += slice.to - slice.from;
               if (r.halted) halted ??= r.halted;
+              if (r.budgetWaitMs) state.budgetWaitMs = (state.budgetWaitMs ?? 0) + r.budgetWaitMs;
               showProgress(progress);
             }
           };
@@ -296,6 +297,8 @@ function showProgress(p: SyncProgress): void {
       const o = s?.outcomes ?? NO_OUTCOMES;
       lines.push(`| ${d.destination} | ${d.adds} | ${d.changes} | ${d.removes} | ${s?.chunksDone ?? 0}/${d.chunks} | ${o.ok} | ${o.rejected} | ${o.retryable} | ${s?.committed ? s.committed.committed : '–'} |`);
     }
+    const waits = p.plan.destinations.filter((d) => (p.destinations[d.destination]?.budgetWaitMs ?? 0) > 0);
+    if (waits.length) lines.push('', `Waited on the shared rate budget: ${waits.map((d) => `${d.destination} ${(p.destinations[d.destination].budgetWaitMs! / 1000).toFixed(1)} s`).join(', ')}`);
   }
   setCurrentDetails(lines.join('\n'));
 }

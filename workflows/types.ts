@@ -100,6 +100,8 @@ export interface DestinationProgress {
   slicesTotal: number;
   chunksDone: number;
   outcomes: OutcomeCounts;
+  /** Time the destination's writes waited on its vendor account's shared request budget. */
+  budgetWaitMs?: number;
   committed?: { committed: number; pending: number; watermark?: number; hashTotal?: string; pendingHashTotal?: string };
 }
 
