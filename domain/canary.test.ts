@@ -6,7 +6,7 @@ const outcomes = (ok: number, rejected: number, retryable = 0) => ({ ok, rejecte
 
 describe('canary verdict', () => {
   it('passes within the rejection limit and accuracy floor', () => {
-    const v = canaryVerdict([{ destination: 'crm', outcomes: outcomes(99, 1), readBack: { records: 10, missing: 0, checked: 30, matched: 30, mismatchedFields: {} } }], {
+    const v = canaryVerdict([{ destination: 'crm', outcomes: outcomes(99, 1), readBack: { records: 10, missing: 0, inconsistent: 0, checked: 30, matched: 30, mismatchedFields: {} } }], {
       maxRejectionRate: 0.02,
       readBack: { sample: 10, minAccuracy: 1 },
     });
@@ -18,7 +18,7 @@ describe('canary verdict', () => {
     const v = canaryVerdict(
       [
         { destination: 'crm', outcomes: outcomes(90, 5, 5) },
-        { destination: 'ads', outcomes: outcomes(50, 0), readBack: { records: 10, missing: 1, checked: 30, matched: 24, mismatchedFields: { stage: 3, email: 1 } } },
+        { destination: 'ads', outcomes: outcomes(50, 0), readBack: { records: 10, missing: 1, inconsistent: 4, checked: 30, matched: 24, mismatchedFields: { stage: 3, email: 1 } } },
       ],
       { maxRejectionRate: 0.05, readBack: { sample: 10, minAccuracy: 0.99 } },
     );

@@ -26,7 +26,7 @@ describe('read-back comparison', () => {
     assert.deepEqual(one, { checked: 2, matched: 1, mismatched: ['stage'] });
     let total = addComparison(NO_READ_BACK, one, 2);
     total = addComparison(total, 'missing', 2);
-    assert.deepEqual(total, { records: 2, missing: 1, checked: 4, matched: 1, mismatchedFields: { stage: 1 } });
+    assert.deepEqual(total, { records: 2, missing: 1, inconsistent: 2, checked: 4, matched: 1, mismatchedFields: { stage: 1 } });
     assert.equal(mappingAccuracy(total), 0.25);
     assert.equal(mappingAccuracy(NO_READ_BACK), 1, 'nothing to check is not a failure');
   });

@@ -17,6 +17,8 @@ export interface ReadBackResult {
   records: number;
   /** Sent records the destination does not hold. */
   missing: number;
+  /** Records missing or holding at least one wrong value (the consistency error KPI's numerator). */
+  inconsistent: number;
   checked: number;
   matched: number;
   /** Field name to how many records had it wrong. */
@@ -39,17 +41,19 @@ export function addComparison(total: ReadBackResult, c: RecordComparison | 'miss
   const next = { ...total, records: total.records + 1, mismatchedFields: { ...total.mismatchedFields } };
   if (c === 'missing') {
     next.missing++;
+    next.inconsistent++;
     next.checked += fieldsSent;
     return next;
   }
   next.checked += c.checked;
   next.matched += c.matched;
+  if (c.mismatched.length) next.inconsistent++;
   for (const f of c.mismatched) next.mismatchedFields[f] = (next.mismatchedFields[f] ?? 0) + 1;
   return next;
 }
 
 /** No records compared yet. */
-export const NO_READ_BACK: ReadBackResult = Object.freeze({ records: 0, missing: 0, checked: 0, matched: 0, mismatchedFields: {} });
+export const NO_READ_BACK: ReadBackResult = Object.freeze({ records: 0, missing: 0, inconsistent: 0, checked: 0, matched: 0, mismatchedFields: {} });
 
 /** Mapping accuracy: matched ÷ checked values (1 when nothing was checked). */
 export function mappingAccuracy(r: Pick<ReadBackResult, 'checked' | 'matched'>): number {

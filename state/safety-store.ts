@@ -101,8 +101,9 @@ export class SafetyStore {
   }
 
   /**
-   * The canary's read-back sample: up to `limit` changes in chunks `[0, chunks)` that the
-   * destination acknowledged without rejecting, and that leave a record behind (not deletes).
+   * A read-back sample: up to `limit` changes in chunks `[0, chunks)` that the destination
+   * acknowledged without rejecting, and that leave a record behind (not deletes). Ordered by row
+   * hash, so the sample is spread over the chunks yet the same on every retry.
    */
   async canarySample(runId: string, dest: string, chunks: number, limit: number): Promise<Array<{ seq: number; fields: Record<string, unknown> }>> {
     const rows = await this.driver.query<{ seq: number; payload: string }>(
@@ -110,7 +111,7 @@ export class SafetyStore {
        JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
        LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
        WHERE c.run_id = $1 AND c.dest = $2 AND c.chunk < ${Math.trunc(chunks)} AND o.seq IS NULL AND c.op <> 'delete' AND c.payload IS NOT NULL
-       ORDER BY c.seq LIMIT ${Math.trunc(limit)}`,
+       ORDER BY c.row_hash, c.seq LIMIT ${Math.trunc(limit)}`,
       [runId, dest],
     );
     return rows.map((r) => ({ seq: Number(r.seq), fields: JSON.parse(r.payload) as Record<string, unknown> }));

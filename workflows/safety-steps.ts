@@ -8,7 +8,8 @@ import type { EbbActivities } from '../activities';
 import { canaryVerdict, type CanaryCheck } from '../domain/canary';
 import { sliceChunks, type ChunkSlice } from '../domain/chunking';
 import type { DestinationPlan, RunPlan } from '../domain/plan';
-import type { AutoHaltSpec, CanarySpec } from '../domain/spec/safety';
+import type { AutoHaltSpec, CanarySpec, VerifySpec } from '../domain/spec/safety';
+import { mappingAccuracy, type ReadBackResult } from '../domain/read-back';
 import type { SyncSpec } from '../domain/spec/schema';
 import { applyStep, commitStep, planStep } from './activity-options';
 import { approveCanaryUpdate, rejectCanaryUpdate } from './definitions';
@@ -46,6 +47,7 @@ export async function decideCanary(spec: SyncSpec, canary: CanarySpec, plan: Run
         { ...planStep, summary: `verify canary ${dest.name}: read back up to ${canary.readBack.sample} written records and compare` },
         [{ sync: spec.name, runId, primaryKey: spec.primaryKey, destination: dest, chunks: dp.canaryChunks, sample: canary.readBack.sample }],
       );
+      progress.destinations[dest.name].readBack = readBack;
       return { destination: dest.name, outcomes, readBack };
     }),
   );
@@ -71,6 +73,53 @@ export async function decideCanary(spec: SyncSpec, canary: CanarySpec, plan: Run
   });
   if (!answered) decision = { promoted: canary.onApprovalTimeout === 'promote', by: `timeout after ${canary.approvalTimeout}` };
   return { ...base, decision: decision!.promoted ? 'promoted' : 'rejected', by: decision!.by, ...(decision!.reason ? { reason: decision!.reason } : {}) };
+}
+
+/**
+ * Post-write verification: reads a sample of each destination's written records back and
+ * compares them with what was sent. Returns why the check failed, when `minAccuracy` is set and
+ * not met (empty when it passed or only measures).
+ */
+export async function verifyWrites(spec: SyncSpec, verify: VerifySpec, plan: RunPlan, runId: string, progress: SyncProgress): Promise<string[]> {
+  const failures: string[] = [];
+  await Promise.all(
+    spec.destinations.map(async (dest) => {
+      const dp = plan.destinations.find((d) => d.destination === dest.name);
+      const state = progress.destinations[dest.name];
+      if (!dp?.chunks || state.committed) return;
+      const found = await verifyCanary.executeWithOptions(
+        { ...planStep, summary: `verify ${dest.name}: read back up to ${verify.sample} written records and compare` },
+        [{ sync: spec.name, runId, primaryKey: spec.primaryKey, destination: dest, chunks: dp.chunks, sample: verify.sample }],
+      );
+      state.readBack = addReadBack(state.readBack, found);
+      const accuracy = mappingAccuracy(found);
+      if (verify.minAccuracy !== undefined && found.checked > 0 && accuracy < verify.minAccuracy) {
+        failures.push(`${dest.name}: mapping accuracy ${pct(accuracy)} below ${pct(verify.minAccuracy)} over ${found.records} records read back`);
+      }
+    }),
+  );
+  return failures;
+}
+
+/** Sums two read-back results. */
+function addReadBack(a: ReadBackResult | undefined, b: ReadBackResult): ReadBackResult {
+  if (!a) return b;
+  const fields = { ...a.mismatchedFields };
+  for (const [f, n] of Object.entries(b.mismatchedFields)) fields[f] = (fields[f] ?? 0) + n;
+  return { records: a.records + b.records, missing: a.missing + b.missing, inconsistent: a.inconsistent + b.inconsistent, checked: a.checked + b.checked, matched: a.matched + b.matched, mismatchedFields: fields };
+}
+
+/** Commits every destination not yet committed (after a deferred check). */
+export async function commitAll(spec: SyncSpec, runId: string, plan: RunPlan, progress: SyncProgress): Promise<void> {
+  await Promise.all(
+    spec.destinations.map(async (dest) => {
+      const state = progress.destinations[dest.name];
+      if (!state || state.committed) return;
+      state.committed = await commitDestination.executeWithOptions({ ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` }, [
+        { sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh },
+      ]);
+    }),
+  );
 }
 
 /** Rolls back what this run wrote, on every destination it wrote to. */

@@ -22,13 +22,13 @@ import {
 } from '@temporalio/workflow';
 import type { EbbActivities } from '../activities';
 import { alertsForRun, type Alert } from '../domain/alerts';
-import { changePropagationEfficiency, costPerMillionRows, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
+import { changePropagationEfficiency, costPerMillionRows, readBackKpis, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
 import { evaluateGates } from '../domain/gates';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
 import { parseDurationMs } from '../domain/watermark';
 import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
 import { capturesBeforeImages } from '../domain/spec/safety';
-import { decideCanary, describeRollback, destinationSlices, haltRun, rollBack } from './safety-steps';
+import { commitAll, decideCanary, describeRollback, destinationSlices, haltRun, rollBack, verifyWrites } from './safety-steps';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
 import { approveRunUpdate, progressQuery, rejectRunUpdate, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
@@ -113,7 +113,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
      * with a pool of `concurrency` workers, stopping early when history is full or auto-halt
      * fired; a destination whose every slice is written is committed, unless the run halted.
      */
-    const writeSlices = async (until: 'canary' | 'all') => {
+    const writeSlices = async (until: 'canary' | 'all', commit = true) => {
       const settled = await Promise.allSettled(
         spec.destinations.map(async (dest) => {
           const dp = plan.destinations.find((d) => d.destination === dest.name);
@@ -156,7 +156,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
           };
           await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, limit - next)) }, worker));
           state.slicesDone = next;
-          if (next < slices.length || halted) return; // canary only, continue as new, or halted: no commit here
+          if (next < slices.length || halted || !commit) return; // canary only, continue as new, halted, or a check before commit
           state.committed = await commitDestination.executeWithOptions(
             { ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` },
             [{ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh }],
@@ -185,9 +185,19 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     }
     if (!halted) {
       setPhase(progress, 'applying');
-      await writeSlices('all');
+      await writeSlices('all', !spec.verify);
     }
     if (halted) await haltRun(spec, spec.autoHalt, halted, runId, plan, progress, setPhase);
+    const written = spec.destinations.every((d) => progress.destinations[d.name].slicesDone >= progress.destinations[d.name].slicesTotal);
+    if (spec.verify && written) {
+      const failures = await verifyWrites(spec, spec.verify, plan, runId, progress);
+      if (failures.length && spec.verify.onFailure === 'rollback') {
+        const undone = await rollBack(spec, runId, `post-write check: ${failures.join('; ')}`, progress, setPhase);
+        throw ApplicationFailure.nonRetryable(`[sync=${spec.name} step=verify] post-write check failed: ${failures.join('; ')}; rolled back ${describeRollback(undone)}; nothing committed`, 'EbbVerifyFailed');
+      }
+      if (failures.length) log.warn('post-write check failed; committing (verify.onFailure: warn)', { sync: spec.name, failures });
+      await commitAll(spec, runId, plan, progress);
+    }
 
     if (spec.destinations.some((d) => !progress.destinations[d.name].committed)) {
       resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested, canary: progress.canary };
@@ -327,6 +337,7 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
         costPerMillionRows: spec.costModel
           ? costPerMillionRows(spec.costModel, { durationMs: finished - startedAt, rowsSynced: outcomes.ok, bytesSent: outcomes.bytesSent })
           : undefined,
+        ...(p?.readBack ? readBackKpis(p.readBack) : {}),
       };
       const totals = p?.committed?.hashTotal ? { committedHashTotal: p.committed.hashTotal, pendingHashTotal: p.committed.pendingHashTotal } : {};
       return { ...dp, ...outcomes, committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark, ...totals, kpis };

@@ -5,6 +5,7 @@
 import type { SchemaDrift } from '../domain/alerts';
 import type { CanaryVerdict } from '../domain/canary';
 import type { GateVerdict } from '../domain/gates';
+import type { ReadBackResult } from '../domain/read-back';
 import type { DestinationPlan, OutcomeCounts, RunPlan } from '../domain/plan';
 import type { SyncSpec, SyncSpecInput } from '../domain/spec/schema';
 
@@ -102,6 +103,8 @@ export interface DestinationProgress {
   outcomes: OutcomeCounts;
   /** Time the destination's writes waited on its vendor account's shared request budget. */
   budgetWaitMs?: number;
+  /** What reading written records back found (canary and post-write verification, summed). */
+  readBack?: ReadBackResult;
   committed?: { committed: number; pending: number; watermark?: number; hashTotal?: string; pendingHashTotal?: string };
 }
 
@@ -148,6 +151,10 @@ export interface RunKpis {
   changePropagationEfficiency?: number;
   /** With the spec's `costModel`. */
   costPerMillionRows?: number;
+  /** % of read-back field values equal to what was sent (canary or `verify` samples). */
+  mappingAccuracy?: number;
+  /** % of read-back records missing or holding a wrong value. */
+  consistencyErrorRate?: number;
 }
 
 /** What `syncWorkflow` returns. */

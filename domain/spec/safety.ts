@@ -44,10 +44,20 @@ export const autoHaltSchema = z
   .meta({ description: 'Halt a run whose rejection rate crosses a threshold.' });
 export type AutoHaltSpec = z.infer<typeof autoHaltSchema>;
 
+export const verifySchema = z
+  .strictObject({
+    sample: z.number().int().min(1).max(10_000).default(100).meta({ description: 'Written records read back per destination after the writes and before the commit.' }),
+    minAccuracy: z.number().min(0).max(1).optional().meta({ description: 'Fail the check below this mapping accuracy (share of read-back values equal to what was sent).' }),
+    onFailure: z.enum(['rollback', 'warn']).default('warn').meta({ description: 'rollback: restore the before-images and commit nothing; warn: commit, and report the accuracy.' }),
+  })
+  .meta({ description: 'Post-write verification: read a sample of the written records back, measuring mapping accuracy and the destination consistency error rate (KPIs).' });
+export type VerifySpec = z.infer<typeof verifySchema>;
+
 /** The safety fields of the sync spec (spread into `syncSpecSchema`). */
 export const safetyFields = {
   canary: canarySchema.optional(),
   autoHalt: autoHaltSchema.optional(),
+  verify: verifySchema.optional(),
   beforeImages: z.boolean().optional().meta({
     description:
       'Before each chunk, read the current values of the fields it will change (and note which records it creates), in the state store, so `ebb rollback` can undo the run. Default: on when canary or autoHalt is set. Needs destinations that can read back.',
@@ -55,6 +65,6 @@ export const safetyFields = {
 };
 
 /** Whether a sync records before-images: explicitly, or because a canary or auto-halt may roll back. */
-export function capturesBeforeImages(spec: { beforeImages?: boolean; canary?: CanarySpec; autoHalt?: AutoHaltSpec }): boolean {
-  return spec.beforeImages ?? (spec.canary !== undefined || spec.autoHalt?.then === 'rollback');
+export function capturesBeforeImages(spec: { beforeImages?: boolean; canary?: CanarySpec; autoHalt?: AutoHaltSpec; verify?: VerifySpec }): boolean {
+  return spec.beforeImages ?? (spec.canary !== undefined || spec.autoHalt?.then === 'rollback' || spec.verify?.onFailure === 'rollback');
 }

@@ -112,6 +112,8 @@ describe('canary, rollback and auto-halt', () => {
     assert.equal(result.canary?.decision, 'promoted');
     assert.match(result.canary?.by ?? '', /ebb CLI/);
     assert.equal(result.canary?.measured[0].mappingAccuracy, 1, 'every read-back value equals what was sent');
+    assert.equal(result.destinations[0].kpis.mappingAccuracy, 100, 'the KPI comes from the same read-back');
+    assert.equal(result.destinations[0].kpis.consistencyErrorRate, 0);
     assert.equal(result.destinations[0].committed, 400);
     assert.equal((await db.query(`SELECT count(*)::int AS n FROM contacts WHERE stage = 'churned'`)).rows[0].n, 400);
     await assertReplays('canary approved', handle);
@@ -165,6 +167,27 @@ describe('canary, rollback and auto-halt', () => {
       const message = await failureOf(h.run(spec('canary-readback', { canary: { cohort: { percent: 10 }, readBack: { sample: 20, minAccuracy: 0.99 } } })));
       assert.match(message, /canary rejected by checks: pg: mapping accuracy 66\.7% below 99\.0%; wrong fields: stage \(20\)/);
       assert.deepEqual(await contents(), before);
+    } finally {
+      await db.query(`DROP TRIGGER shout ON contacts; DROP FUNCTION shout()`);
+    }
+  });
+
+  it('post-write verification reads written records back: KPIs when they match, a rollback when they do not and the spec says so', async () => {
+    await baseline('verified');
+    await duckdb(warehouse, `UPDATE customers SET stage = 'churned' WHERE customer_id <= 200`);
+    const ok = await h.run(spec('verified', { verify: { sample: 40 } }));
+    assert.equal(ok.destinations[0].committed, 200);
+    assert.equal(ok.destinations[0].kpis.mappingAccuracy, 100);
+    assert.equal(ok.destinations[0].kpis.consistencyErrorRate, 0);
+
+    const before = await contents();
+    await db.query(`CREATE FUNCTION shout() RETURNS trigger AS $$ BEGIN IF NEW.stage = 'lost' THEN NEW.stage := 'LOST'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await db.query(`CREATE TRIGGER shout BEFORE INSERT OR UPDATE ON contacts FOR EACH ROW EXECUTE FUNCTION shout()`);
+    try {
+      await duckdb(warehouse, `UPDATE customers SET stage = 'lost' WHERE customer_id > 200`);
+      const message = await failureOf(h.run(spec('verified', { verify: { sample: 40, minAccuracy: 0.99, onFailure: 'rollback' } })));
+      assert.match(message, /step=verify\] post-write check failed: pg: mapping accuracy 66\.7% below 99\.0% over 40 records read back; rolled back pg: 200 restored, 0 deleted; nothing committed/);
+      assert.deepEqual(await contents(), before, 'restored exactly');
     } finally {
       await db.query(`DROP TRIGGER shout ON contacts; DROP FUNCTION shout()`);
     }
