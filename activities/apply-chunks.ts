@@ -57,7 +57,7 @@ export function makeApplyChunks(deps: ActivityDeps) {
             beforeImages: input.beforeImages ? { safety: new SafetyStore(deps.store.driver), dest, mappedFields: writtenFields(dest) } : undefined,
             autoHalt: input.autoHalt,
             onChunk: ({ chunk, outcomes, written, writeMs, waitedMs }) => {
-              progress = { chunk, ...outcomes, budgetWaitMs };
+              progress = { chunk, ...outcomes, ...(budgetWaitMs ? { budgetWaitMs } : {}) };
               ctx.heartbeat(progress);
               metrics.chunk(written, writeMs, waitedMs);
             },

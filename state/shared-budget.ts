@@ -93,9 +93,13 @@ export class SharedRequestBudget implements RequestBudget {
   }
 
   private migrate(): Promise<void> {
-    this.ready ??= (async () => {
-      for (const stmt of budgetDdl) await this.driver.exec(stmt);
-    })();
+    // Workers start together: concurrent CREATE TABLE IF NOT EXISTS can still collide in the
+    // catalog, so the DDL runs under a transaction-scoped advisory lock.
+    this.ready ??= this.driver.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ebb_budget_ddl'))`);
+      for (const stmt of budgetDdl) await tx.exec(stmt);
+    });
+    this.ready.catch(() => (this.ready = undefined));
     return this.ready;
   }
 }
