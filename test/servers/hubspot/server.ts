@@ -146,7 +146,12 @@ export async function startHubSpotServer(o: HubSpotServerOptions): Promise<HubSp
         record = { id: String(nextId++), properties: {}, createdAt: now, updatedAt: now };
         obj.records.set(record.id, record);
       }
-      Object.assign(record.properties, v.properties, { hs_object_id: record.id, lastmodifieddate: now });
+      // An empty string clears a property, as in HubSpot: the record no longer has a value for it.
+      for (const [k, value] of Object.entries(v.properties)) {
+        if (value === '') delete record.properties[k];
+        else record.properties[k] = value;
+      }
+      Object.assign(record.properties, { hs_object_id: record.id, lastmodifieddate: now });
       record.properties.createdate ??= record.createdAt;
       record.updatedAt = now;
       return { id: record.id, properties: { ...record.properties }, createdAt: record.createdAt, updatedAt: now, archived: false, new: created };
