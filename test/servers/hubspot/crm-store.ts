@@ -40,11 +40,41 @@ export class CrmObject {
     this.properties = new Map([...base, ...properties].map((p) => [p.name, p]));
   }
 
+  /** Unique property → value → record: lookups by idProperty stay O(1) at 100k records. */
+  private readonly unique = new Map<string, Map<string, CrmRecord>>();
+
   /** The record whose `property` holds `value`. */
   findBy(property: string, value: string): CrmRecord | undefined {
     if (property === 'hs_object_id') return this.records.get(value);
+    const index = this.unique.get(property);
+    if (index) return index.get(value);
     for (const r of this.records.values()) if (r.properties[property] === value) return r;
     return undefined;
+  }
+
+  /** Sets (or, with '', clears) a property of a stored record, keeping the unique indexes right. */
+  set(record: CrmRecord, property: string, value: string): void {
+    const def = this.properties.get(property);
+    if (def?.hasUniqueValue && property !== 'hs_object_id') {
+      const index = this.unique.get(property) ?? new Map<string, CrmRecord>();
+      this.unique.set(property, index);
+      const old = record.properties[property];
+      if (old !== undefined && index.get(old) === record) index.delete(old);
+      if (value !== '') index.set(value, record);
+    }
+    if (value === '') delete record.properties[property];
+    else record.properties[property] = value;
+  }
+
+  /** Removes a record (archive). */
+  remove(id: string): void {
+    const r = this.records.get(id);
+    if (!r) return;
+    for (const [property, index] of this.unique) {
+      const v = r.properties[property];
+      if (v !== undefined && index.get(v) === r) index.delete(v);
+    }
+    this.records.delete(id);
   }
 
   /** Why `value` cannot be stored in `property` (a per-input validation error), or undefined. */

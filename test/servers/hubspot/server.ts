@@ -147,10 +147,7 @@ export async function startHubSpotServer(o: HubSpotServerOptions): Promise<HubSp
         obj.records.set(record.id, record);
       }
       // An empty string clears a property, as in HubSpot: the record no longer has a value for it.
-      for (const [k, value] of Object.entries(v.properties)) {
-        if (value === '') delete record.properties[k];
-        else record.properties[k] = value;
-      }
+      for (const [k, value] of Object.entries(v.properties)) obj.set(record, k, value);
       Object.assign(record.properties, { hs_object_id: record.id, lastmodifieddate: now });
       record.properties.createdate ??= record.createdAt;
       record.updatedAt = now;
@@ -188,7 +185,7 @@ export async function startHubSpotServer(o: HubSpotServerOptions): Promise<HubSp
   const archive = (obj: CrmObject, body: { inputs?: Array<{ id?: string }> }) => {
     const inputs = body.inputs ?? [];
     if (inputs.length > MAX_BATCH_INPUTS) return errorBody(400, 'VALIDATION_ERROR', `Batch input size ${inputs.length} exceeds the limit of ${MAX_BATCH_INPUTS}`);
-    for (const i of inputs) obj.records.delete(String(i.id));
+    for (const i of inputs) obj.remove(String(i.id));
     return { status: 204, body: undefined };
   };
 
