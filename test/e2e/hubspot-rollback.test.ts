@@ -53,6 +53,20 @@ describe('canary and rollback on HubSpot', () => {
     await crm?.close();
   });
 
+  it('a sync waiting on the shared rate budget shows the wait in its progress and lands every row', async () => {
+    await duckdb(warehouse, `UPDATE people SET first_name = 'Waited' WHERE id <= 120`);
+    const slow = spec();
+    (slow.destinations[0].connection as Record<string, unknown>).rateLimit = { requests: 1, perMs: 400 };
+    const handle = await h.start(slow);
+    const result = await handle.result();
+    assert.equal(result.destinations[0].ok, 120);
+    const progress = await handle.query(progressQuery);
+    assert.ok((progress.destinations.crm.budgetWaitMs ?? 0) >= 400, `waited ${progress.destinations.crm.budgetWaitMs} ms on the budget`);
+    // Put the model back for the next case.
+    await duckdb(warehouse, `UPDATE people SET first_name = CASE WHEN id % 3 = 0 THEN NULL ELSE 'Name' || id END WHERE id <= 120`);
+    await h.run(spec());
+  });
+
   it('a rejected canary is rolled back: every contact as before, property by property, created ones archived', async () => {
     const before = contents();
     await duckdb(
