@@ -25,3 +25,22 @@ describe('mapping validation', () => {
     assert.throws(() => validateSpec(spec({ id: 'id', d: { column: 'c', format: 'date', timeZone: 'Mars/Olympus' } }), 'nested.yaml'), /mapping\.d\.timeZone: an IANA time zone/);
   });
 });
+
+describe('identity precedence validation', () => {
+  const withMatch = (dest: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const s = spec({ crm_id: 'id', email: 'email' }) as Record<string, unknown> & { destinations: Record<string, unknown>[] };
+    s.destinations[0] = { ...s.destinations[0], ...dest };
+    return { ...s, ...extra };
+  };
+
+  it('accepts mapped identifiers; the first becomes the identity field', () => {
+    const s = validateSpec(withMatch({ matchOn: ['crm_id', 'email'] }), 'm.yaml');
+    assert.deepEqual(s.destinations[0].matchOn, ['crm_id', 'email']);
+  });
+
+  it('names an identifier that is not mapped, an idField that disagrees, and matchOn with rollback', () => {
+    assert.throws(() => validateSpec(withMatch({ matchOn: ['crm_id', 'phone'] }), 'm.yaml'), /destinations\[0\]\.matchOn\[1\]: "phone" is not a mapped field/);
+    assert.throws(() => validateSpec(withMatch({ matchOn: ['crm_id', 'email'], idField: 'email' }), 'm.yaml'), /destinations\[0\]\.idField: with matchOn, idField is its first identifier \("crm_id"\)/);
+    assert.throws(() => validateSpec(withMatch({ matchOn: ['crm_id', 'email'] }, { beforeImages: true }), 'm.yaml'), /matchOn with rollback is not supported yet/);
+  });
+});

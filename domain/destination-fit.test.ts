@@ -62,3 +62,12 @@ describe('checkDestinationFit', () => {
     assert.deepEqual(checkDestinationFit(dest({ anything: 'x' }), 'anything', { object: 'hook', fields: [] }), []);
   });
 });
+
+describe('destination fit with identity precedence', () => {
+  it('checks every matchOn identifier can identify records', () => {
+    const desc = { object: 'contacts', fields: [{ name: 'crm_id', type: 'text', identifier: true }, { name: 'email', type: 'text', identifier: false }, { name: 'stage', type: 'text' }] };
+    const issues = checkDestinationFit({ object: 'contacts', mode: 'upsert', mapping: { crm_id: 'id', email: 'email', stage: 'stage' }, matchOn: ['crm_id', 'email'] }, 'crm_id', desc);
+    assert.deepEqual(issues.map((i) => i.path), ['matchOn.1']);
+    assert.match(issues[0].message, /contacts\.email cannot identify records/);
+  });
+});

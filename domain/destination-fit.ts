@@ -19,7 +19,7 @@ export interface FitIssue {
  * Catching this here turns what would be a whole run of per-row rejections (or a silent
  * drop, for APIs that ignore unknown properties) into one clear error naming the field.
  */
-export function checkDestinationFit(dest: Pick<DestinationSpec, 'mapping' | 'mode' | 'object' | 'provenance'>, idField: string, desc: ObjectDescription): FitIssue[] {
+export function checkDestinationFit(dest: Pick<DestinationSpec, 'mapping' | 'mode' | 'object' | 'provenance'> & { matchOn?: string[] }, idField: string, desc: ObjectDescription): FitIssue[] {
   if (desc.fields.length === 0) return [];
   const byName = new Map(desc.fields.map((f) => [f.name, f]));
   const byLower = new Map(desc.fields.map((f) => [f.name.toLowerCase(), f.name]));
@@ -40,13 +40,16 @@ export function checkDestinationFit(dest: Pick<DestinationSpec, 'mapping' | 'mod
       issues.push({ path, message: `${dest.object} has no field "${field}"${near ? ` (did you mean "${near}"?)` : ''}` });
       continue;
     }
-    if (field === idField) continue; // the identity is matched on, not set, on update
+    if (field === idField || dest.matchOn?.includes(field)) continue; // identities are matched on, not set, on update
     if (creates && f.createable === false) issues.push({ path, message: `${dest.object}.${field} cannot be set when records are created (not createable); remove it from the mapping or use mode "update"` });
     if (updates && f.updateable === false) issues.push({ path, message: `${dest.object}.${field} cannot be changed on existing records (not updateable); remove it from the mapping${creates ? ' or use mode "insert"' : ''}` });
   }
-  const id = byName.get(idField);
-  if (id && id.identifier === false) {
-    issues.push({ path: 'idField', message: `${dest.object}.${idField} cannot identify records (not a unique or external id field); pick one of: ${desc.fields.filter((f) => f.identifier).map((f) => f.name).join(', ') || 'none listed'}` });
+  const identities = dest.matchOn ? dest.matchOn.map((f, i) => ({ f, path: `matchOn.${i}` })) : [{ f: idField, path: 'idField' }];
+  for (const { f, path } of identities) {
+    const id = byName.get(f);
+    if (id && id.identifier === false) {
+      issues.push({ path, message: `${dest.object}.${f} cannot identify records (not a unique or external id field); pick one of: ${desc.fields.filter((x) => x.identifier).map((x) => x.name).join(', ') || 'none listed'}` });
+    }
   }
   if (creates) {
     const set = new Set(written.flatMap((w) => [w.field, w.field.split('.')[0]]));

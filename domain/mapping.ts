@@ -168,6 +168,8 @@ function e164(phone: { region?: string; regionColumn?: string }): Transform {
  * A mapping's version: a content hash of what decides the payload (field mappings, identity
  * field, mode), so every run records exactly which mapping produced what it sent.
  */
-export function mappingVersion(dest: { mapping: Record<string, FieldMapping>; idField?: string; mode?: string }): string {
-  return createHash('sha256').update(canonicalJson({ mapping: dest.mapping, idField: dest.idField ?? null, mode: dest.mode ?? null })).digest('hex').slice(0, 12);
+export function mappingVersion(dest: { mapping: Record<string, FieldMapping>; idField?: string; mode?: string; matchOn?: string[] }): string {
+  // matchOn joins the hash only when set, so versions of mappings without it stay as they were.
+  const identity = dest.matchOn ? { matchOn: dest.matchOn } : {};
+  return createHash('sha256').update(canonicalJson({ mapping: dest.mapping, idField: dest.idField ?? null, mode: dest.mode ?? null, ...identity })).digest('hex').slice(0, 12);
 }

@@ -7,6 +7,7 @@ import type { StagedChange, StagedChunk, StateStore } from '../state/store';
 import { haltReason } from '../domain/canary';
 import type { AutoHaltSpec } from '../domain/spec/safety';
 import { captureBeforeImages, type CaptureInput } from './before-images';
+import { matchIdentities } from './match-identities';
 
 /** Rows read from the stage per query while applying. */
 const READ_WINDOW_ROWS = 10_000;
@@ -86,11 +87,11 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
     const started = performance.now();
     const stamp = provenanceFields(p.dest, p.provenance);
     const records = staged.map((s) => {
-      const r = toRecord(s, p.idField);
+      const r = toRecord(s, p.idField, p.dest.matchOn !== undefined);
       return stamp && r.op !== 'delete' ? { ...r, fields: { ...r.fields, ...stamp } } : r;
     });
     if (p.beforeImages) await captureBeforeImages({ ...p.beforeImages, runId, destination: p.destination, idField: p.idField }, records);
-    const { results, retryAfterMs } = await writeChunk(p, records);
+    const { results, retryAfterMs } = p.dest.matchOn ? await writeMatched(p, records, p.dest.matchOn) : await writeChunk(p, records, p.idField);
     const writeMs = performance.now() - started;
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
     await store.recordChunk(runId, dest.name, chunk, results.map((r) => ({ ...r, key: keyOfSeq.get(r.seq) as string })));
@@ -107,10 +108,23 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
   return { ...outcomes, chunksWritten, chunksSkipped };
 }
 
+/** Writes a chunk under identity precedence: one write per identifier the records matched. */
+async function writeMatched(p: ApplyInput, records: RecordWrite[], matchOn: readonly string[]): Promise<{ results: RowResult[]; retryAfterMs?: number }> {
+  const groups = await matchIdentities(p.destination, p.dest, matchOn, records);
+  const results: RowResult[] = [];
+  let retryAfterMs: number | undefined;
+  for (const g of groups) {
+    const r = await writeChunk(p, g.records, g.idField);
+    results.push(...r.results);
+    retryAfterMs = r.retryAfterMs ?? retryAfterMs;
+  }
+  return { results, retryAfterMs };
+}
+
 /** Writes one chunk; rows the destination calls retryable get a few more tries in place. */
-async function writeChunk(p: ApplyInput, records: RecordWrite[]): Promise<{ results: RowResult[]; retryAfterMs?: number }> {
+async function writeChunk(p: ApplyInput, records: RecordWrite[], idField: string): Promise<{ results: RowResult[]; retryAfterMs?: number }> {
   const idempotencyKey = `${p.runId}:${p.dest.name}:${records[0].seq}`;
-  const batch = { object: p.dest.object, idField: p.idField, idempotencyKey };
+  const batch = { object: p.dest.object, idField, idempotencyKey };
   const first = await p.destination.write({ ...batch, records });
   const final = new Map<number, RowResult>();
   for (const r of first.results) final.set(r.seq, r);
@@ -130,9 +144,11 @@ async function writeChunk(p: ApplyInput, records: RecordWrite[]): Promise<{ resu
   return { results, retryAfterMs };
 }
 
-function toRecord(s: StagedChange, idField: string): RecordWrite {
+function toRecord(s: StagedChange, idField: string, matchOn: boolean): RecordWrite {
   const given = s.fields ?? (s.payload !== null ? (JSON.parse(s.payload) as Record<string, unknown>) : null);
-  const fields = given ?? { [idField]: s.destId === null ? null : JSON.parse(s.destId) };
+  // A delete carries the identity last committed: one value, or (matchOn) every identifier it had.
+  const committed = s.destId === null ? null : (JSON.parse(s.destId) as unknown);
+  const fields = given ?? (matchOn && committed && typeof committed === 'object' ? (committed as Record<string, unknown>) : { [idField]: committed });
   return { seq: s.seq, key: s.key, op: s.op, fields };
 }
 

@@ -55,6 +55,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
     name: d.name,
     map: compileMapping(d.mapping),
     idField: identityFieldOf(spec.primaryKey, d) as string, // validated non-empty by the spec schema
+    ...(d.matchOn ? { matchOn: d.matchOn } : {}),
     consent: policy ? compileConsent(policy, { sync: spec.name, name: d.name, kind: d.kind }) : undefined,
     suppressed: {} as Record<string, number>,
   }));

@@ -8,6 +8,8 @@ export interface PlanMapper {
   name: string;
   map: RowMapper;
   idField: string;
+  /** Identifiers in order of precedence (spec `matchOn`), when there are several. */
+  matchOn?: readonly string[];
   consent?: ConsentCheck;
   /** Rows never staged for this destination, by reason. */
   suppressed: Record<string, number>;
@@ -26,10 +28,18 @@ export function mapForStage(m: PlanMapper, row: Row): { destId: string; payload:
     return undefined;
   }
   const fields = m.map(row);
-  const id = fields[m.idField];
-  if (id === null || id === undefined || id === '') {
-    m.suppressed['identity:missing'] = (m.suppressed['identity:missing'] ?? 0) + 1;
-    return undefined;
+  const present = (f: string) => fields[f] !== null && fields[f] !== undefined && fields[f] !== '';
+  if (m.matchOn) {
+    // Several identifiers: the row is sendable when any is present; a delete later needs them all.
+    const ids = Object.fromEntries(m.matchOn.filter(present).map((f) => [f, fields[f]]));
+    if (Object.keys(ids).length === 0) return missingIdentity(m);
+    return { destId: canonicalJson(ids), payload: canonicalJson(fields) };
   }
-  return { destId: JSON.stringify(id), payload: canonicalJson(fields) };
+  if (!present(m.idField)) return missingIdentity(m);
+  return { destId: JSON.stringify(fields[m.idField]), payload: canonicalJson(fields) };
+}
+
+function missingIdentity(m: PlanMapper): undefined {
+  m.suppressed['identity:missing'] = (m.suppressed['identity:missing'] ?? 0) + 1;
+  return undefined;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { alertKinds } from '../alerts';
 import { policySchema } from '../policy/schema';
 import { SYNC_LOG_TABLE_PATTERN } from '../sync-log';
-import { safetyFields } from './safety';
+import { capturesBeforeImages, safetyFields } from './safety';
 import { secretRefSchema } from './secret-ref';
 
 /**
@@ -137,8 +137,16 @@ export const destinationSpecSchema = z.strictObject({
     })
     .meta({ description: 'Destination field to its value. A dotted field ("address.city") writes a nested object.' }),
   idField: z.string().min(1).optional().meta({
-    description: 'The destination field that identifies a record. Defaults to the field mapped from the primary key.',
+    description: 'The destination field that identifies a record. Defaults to the first of matchOn, or the field mapped from the primary key.',
   }),
+  matchOn: z
+    .array(z.string().min(1))
+    .min(2)
+    .optional()
+    .meta({
+      description:
+        'Identifiers in order of precedence, e.g. [crm_id, email]: each record updates the destination record its first identifier that the destination holds matches, else is created under its first non-empty identifier. Rows with none are never sent (identity:missing). Each must be a mapped field the destination can match on (unique or external id).',
+    }),
   provenance: z
     .strictObject({
       runId: z.string().min(1).optional(),
@@ -228,6 +236,15 @@ export const syncSpecSchema = z
     spec.destinations.forEach((d, i) => {
       if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'name'], message: `duplicate destination name "${d.name}"` });
       seen.add(d.name);
+      for (const [j, f] of (d.matchOn ?? []).entries()) {
+        if (!(f in d.mapping)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'matchOn', j], message: `"${f}" is not a mapped field` });
+      }
+      if (d.matchOn && d.idField !== undefined && d.idField !== d.matchOn[0]) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', i, 'idField'], message: `with matchOn, idField is its first identifier ("${d.matchOn[0]}"); leave idField out` });
+      }
+      if (d.matchOn && capturesBeforeImages(spec)) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', i, 'matchOn'], message: 'before-images (canary, verify/autoHalt rollback, beforeImages) are kept by one identity field; matchOn with rollback is not supported yet' });
+      }
       if (d.idField !== undefined && !(d.idField in d.mapping)) {
         ctx.addIssue({ code: 'custom', path: ['destinations', i, 'idField'], message: `"${d.idField}" is not a mapped field` });
       }
@@ -257,9 +274,10 @@ export function primaryKeyColumns(spec: Pick<SyncSpec, 'primaryKey'>): string[] 
  */
 export function identityFieldOf(
   primaryKey: string | string[],
-  dest: Pick<DestinationSpec, 'idField' | 'mapping'>,
+  dest: Pick<DestinationSpec, 'idField' | 'mapping'> & { matchOn?: string[] },
 ): string | undefined {
   if (dest.idField) return dest.idField;
+  if (dest.matchOn?.length) return dest.matchOn[0];
   const keys = typeof primaryKey === 'string' ? [primaryKey] : primaryKey;
   for (const [field, m] of Object.entries(dest.mapping)) {
     const column = typeof m === 'string' ? m : 'column' in m ? m.column : undefined;
