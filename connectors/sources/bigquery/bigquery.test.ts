@@ -126,14 +126,14 @@ describe('bigquery source', () => {
     const source = await create();
     const [row] = await readRows(
       source,
-      `SELECT 42 AS int, 9007199254740993 AS big_unsafe, NUMERIC '12.5' AS dec, NUMERIC '123456789012345678.12' AS dec_wide,
+      `SELECT 42 AS small, 9007199254740993 AS big_unsafe, NUMERIC '12.5' AS dec, NUMERIC '123456789012345678.12' AS dec_wide,
               BIGNUMERIC '1.5' AS bignum, 0.1 AS dbl, IEEE_DIVIDE(1, 0) AS inf, TRUE AS bool, 'héllo' AS text,
               DATE '2024-02-29' AS day, DATETIME '2024-01-02 03:04:05.5' AS wall, TIME '01:02:03' AS tod,
               TIMESTAMP '2024-01-02 05:04:05.123456+02' AS ts, b'AB' AS bytes, [1, 9007199254740993] AS bigs,
               STRUCT(1 AS a, 'x' AS b) AS rec, JSON '{"a": [1, 2]}' AS doc, CAST(NULL AS STRING) AS nothing`,
     );
     assert.deepEqual(row, {
-      int: 42,
+      small: 42,
       big_unsafe: '9007199254740993',
       dec: 12.5,
       dec_wide: '123456789012345678.12',
@@ -181,7 +181,7 @@ describe('bigquery source', () => {
     const err = await rejection(readRows(source, model.sql));
     assert.equal(err.kind, 'transient');
     assert.equal(err.nonRetryable, false);
-    front.failNext(0, { status: 503, reason: 'backendError' });
+    front.clearFaults();
   });
 
   test('errors: rateLimitExceeded (403) is a retryable rate-limit error, not a permission error', async () => {
@@ -189,6 +189,7 @@ describe('bigquery source', () => {
     const source = await create();
     front.failNext(10, { status: 403, reason: 'rateLimitExceeded', match: (r) => r.method === 'POST' && r.path.endsWith('/jobs') });
     const err = await rejection(source.check({ table: `${DATASET}.paged` }));
+    front.clearFaults();
     assert.equal(err.kind, 'rateLimit');
     assert.equal(err.nonRetryable, false);
   });
@@ -227,16 +228,16 @@ describe('bigquery source', () => {
 
   test('config: a default dataset resolves unqualified table names; watermarks on DATE and DATETIME compare instants', async () => {
     const source = await create({ dataset: DATASET });
-    assert.equal((await readRows(source, 'SELECT COUNT(*) AS n FROM paged'))[0].n, 5000);
     await run(`CREATE OR REPLACE TABLE ${DATASET}.clock AS
-               SELECT i AS id, DATETIME_ADD(DATETIME '2024-01-01 00:00:00', INTERVAL i HOUR) AS at, DATE_ADD(DATE '2024-01-01', INTERVAL i DAY) AS day
+               SELECT i AS id, DATETIME_ADD(DATETIME '2024-01-01 00:00:00', INTERVAL i HOUR) AS wall, DATE_ADD(DATE '2024-01-01', INTERVAL i DAY) AS day
                FROM UNNEST(GENERATE_ARRAY(1, 48)) AS i`);
+    assert.equal((await readRows(source, 'SELECT COUNT(*) AS n FROM clock'))[0].n, 48);
     const since = async (column: string, value: string) => {
       const ids: number[] = [];
       for await (const b of source.read({ model: { table: 'clock' }, since: { column, value } })) ids.push(...b.map((r) => Number(r.id)));
       return ids.sort((a, b) => a - b);
     };
-    assert.deepEqual(await since('at', '2024-01-02T23:00:00+02:00'), [45, 46, 47, 48]);
+    assert.deepEqual(await since('wall', '2024-01-02T23:00:00+02:00'), [45, 46, 47, 48]);
     assert.deepEqual(await since('day', '2024-02-16T00:00:00Z'), [46, 47, 48]);
   });
 });

@@ -42,6 +42,8 @@ export interface BigqueryFront {
   deny(dataset: string): void;
   /** Answer the next `count` matching requests with `fault`. */
   failNext(count: number, fault: Fault): void;
+  /** Drops faults not yet answered. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export async function startBigqueryFront(upstream: string): Promise<BigqueryFron
     trust: (email, pem) => keys.set(email, createPublicKey(pem)),
     deny: (dataset) => denied.add(dataset),
     failNext: (count, fault) => faults.push({ left: count, fault }),
+    clearFaults: () => faults.splice(0),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
