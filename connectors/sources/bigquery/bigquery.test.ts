@@ -16,6 +16,7 @@ import type { Source } from '../../types';
 import { startBigqueryEmulator, type BigqueryEmulator } from '../../../test/helpers/bigquery-emulator';
 import { startBigqueryFront, type BigqueryFront } from '../../../test/servers/bigquery/front';
 import { bigquerySource } from './index';
+import { mapBigqueryError } from './errors';
 
 const PROJECT = 'ebb-test';
 const DATASET = 'ebb';
@@ -239,5 +240,21 @@ describe('bigquery source', () => {
     };
     assert.deepEqual(await since('wall', '2024-01-02T23:00:00+02:00'), [45, 46, 47, 48]);
     assert.deepEqual(await since('day', '2024-02-16T00:00:00Z'), [46, 47, 48]);
+  });
+
+  test('errors: messages are one bounded line with values redacted; internal job errors are retried', () => {
+    const scope = { source: 'bigquery source project p', object: 'model (sql)' };
+    const apiError = (code: number, reason: string, message: string) => Object.assign(new Error(message), { code, errors: [{ reason, message }] });
+    const panic = mapBigqueryError(apiError(400, 'jobInternalError', `failed to add job: out of memory\ngoroutine 15 [running]:\n${'frame\n'.repeat(500)}`), scope);
+    assert.equal(panic.kind, 'transient');
+    assert.doesNotMatch(panic.message, /\n|goroutine/);
+    const data = mapBigqueryError(apiError(400, 'invalidQuery', "Bad int64 value: 'secret-123'"), scope);
+    assert.equal(data.kind, 'data');
+    assert.doesNotMatch(data.message, /secret|123/);
+    const noAdc = mapBigqueryError(new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication'), scope);
+    assert.equal(noAdc.kind, 'config');
+    assert.match(noAdc.message, /source\.connection\.credentials/);
+    const quota = mapBigqueryError(apiError(403, 'quotaExceeded', 'Quota exceeded: Your project exceeded quota for concurrent queries.'), scope);
+    assert.equal(quota.kind, 'rateLimit');
   });
 });

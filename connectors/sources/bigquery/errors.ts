@@ -21,7 +21,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 const CONFIG_REASONS = new Set(['notFound', 'invalidQuery', 'invalid', 'duplicate', 'resourcesExceeded', 'responseTooLarge', 'billingNotEnabled', 'billingTierLimitExceeded', 'notImplemented']);
 const AUTH_REASONS = new Set(['accessDenied', 'authError', 'required', 'forbidden', 'unauthorized']);
 const RATE_REASONS = new Set(['rateLimitExceeded', 'quotaExceeded']);
-const TRANSIENT_REASONS = new Set(['backendError', 'internalError', 'jobBackendError', 'jobRateLimitExceeded', 'tableUnavailable', 'stopped', 'timeout']);
+// jobInternalError is a 400, but BigQuery documents it as an internal failure worth a retry.
+const TRANSIENT_REASONS = new Set(['backendError', 'internalError', 'jobBackendError', 'jobInternalError', 'jobRateLimitExceeded', 'tableUnavailable', 'stopped', 'timeout']);
 
 /** Messages that say the data failed the query (a value out of range, a bad cast), not the query itself. */
 const DATA_MESSAGE = /\bBad (?:int64|double|numeric|bignumeric|bool) value|division by zero|Could not cast|Invalid (?:timestamp|datetime|date|time|cast)\b|out of range|overflow/i;
@@ -46,7 +47,9 @@ export function mapBigqueryError(err: unknown, scope: BigqueryErrorScope): EbbEr
   const netCode = typeof e.code === 'string' ? e.code : (err as { cause?: { code?: unknown } })?.cause?.code;
   const reason = e.errors?.find((x) => x.reason)?.reason ?? '';
   const raw = typeof e.message === 'string' ? e.message : String(err);
-  const message = redactValues(raw);
+  // One line, bounded: an emulator's panic carries a whole stack trace in its message.
+  const firstLine = raw.split('\n', 1)[0];
+  const message = redactValues(firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine);
   const at = `${scope.source}: ${scope.object}`;
   const o = { path: scope.object, cause: err };
   const tag = [reason, status].filter(Boolean).join(' ');
@@ -56,7 +59,7 @@ export function mapBigqueryError(err: unknown, scope: BigqueryErrorScope): EbbEr
   if (/Could not load the default credentials/i.test(raw)) {
     return configError(`${scope.source}: no credentials: set source.connection.credentials to a service-account key reference, or provide application default credentials`, { path: 'source.connection.credentials', cause: err });
   }
-  if (/DECODER routines|PEM|private key|invalid_grant|No key or keyFile/i.test(raw)) {
+  if (/DECODER routines|PEM routines|invalid_grant|No key or keyFile/i.test(raw)) {
     return authError(`${scope.source}: the service-account key in source.connection.credentials cannot sign requests`, { path: 'source.connection.credentials', cause: err });
   }
   if (RATE_REASONS.has(reason) || status === 429) {
@@ -65,9 +68,9 @@ export function mapBigqueryError(err: unknown, scope: BigqueryErrorScope): EbbEr
   }
   if (status === 401 || reason === 'authError' || reason === 'unauthorized') return authError(`${scope.source}: credentials refused: ${said}`, o);
   if (status === 403 || AUTH_REASONS.has(reason)) return authError(`${at}: permission denied: ${said}`, o);
-  if (DATA_MESSAGE.test(raw)) return dataError(`${at}: the model failed on its data: ${said}`, { path: scope.object });
-  if (status === 404 || CONFIG_REASONS.has(reason) || CONFIG_MESSAGE.test(raw)) return configError(`${at}: ${said}`, o);
-  if (status === 400) return configError(`${at}: ${said}`, o);
-  if (TRANSIENT_REASONS.has(reason) || (status !== undefined && status >= 500)) return transientError(`${at}: ${said}`, o);
+  if (DATA_MESSAGE.test(firstLine)) return dataError(`${at}: the model failed on its data: ${said}`, { path: scope.object });
+  if (CONFIG_MESSAGE.test(firstLine)) return configError(`${at}: ${said}`, o);
+  if (TRANSIENT_REASONS.has(reason)) return transientError(`${at}: ${said}`, o);
+  if (status === 404 || status === 400 || CONFIG_REASONS.has(reason)) return configError(`${at}: ${said}`, o);
   return transientError(`${at}: ${said}`, o);
 }

@@ -11,11 +11,20 @@ export function mapRedshiftError(err: unknown, scope: PostgresErrorScope): EbbEr
   if (isEbbError(err)) return err;
   const e = (err ?? {}) as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message : '';
-  // A single-node cluster refuses FETCH counts above 1000 (XX000, "exceeds the maximum"): no
-  // retry helps, a smaller fetchSize does.
-  if (/fetch/i.test(message) && /1000|maximum|exceed/i.test(message)) {
-    return configError(`${scope.source}: ${scope.object}: the cluster refused the cursor fetch size; set source.connection.fetchSize to 1000 or less`, {
+  // "Fetch size 20000 exceeds the limit of 1000 for a single node configuration": no retry
+  // helps, a smaller fetchSize does.
+  if (/fetch size/i.test(message) && /exceeds the limit/i.test(message)) {
+    return configError(`${scope.source}: ${scope.object}: the cluster refused the cursor fetch size (single-node clusters take at most 1000); set source.connection.fetchSize to 1000 or less`, {
       path: 'source.connection.fetchSize',
+      cause: err,
+    });
+  }
+  // "exceeded the maximum size allowed for the total set of cursor data: 8000MB": Redshift
+  // materializes a cursor's whole result on the leader node, capped per node type. The same
+  // model fails every time, so retrying only burns the cluster.
+  if (/total set of cursor data/i.test(message)) {
+    return configError(`${scope.source}: ${scope.object}: the model's result is larger than Redshift allows a cursor on this node type; read fewer columns or rows (split the model, or use watermark mode)`, {
+      path: 'model',
       cause: err,
     });
   }

@@ -193,13 +193,21 @@ describe('redshift source', () => {
     assert.equal(timeout.kind, 'transient');
   });
 
-  test('errors: a single-node cluster refusing the fetch size is a config error naming fetchSize', () => {
-    const err = mapRedshiftError(
-      Object.assign(new Error('FETCH count exceeds the maximum of 1000 for single-node clusters'), { code: 'XX000' }),
-      { source: 'redshift source h:5439/dev', object: 'table "s.t"' },
+  test('errors: the cursor limits Redshift enforces are config errors naming what to change', () => {
+    const scope = { source: 'redshift source h:5439/dev', object: 'table "s.t"' };
+    // Redshift's messages for its two cursor limits, as the server words them.
+    const fetch = mapRedshiftError(
+      Object.assign(new Error('Fetch size 2000 exceeds the limit of 1000 for a single node configuration. Reduce the client fetch/cache size or upgrade to a multi node installation.'), { code: 'XX000' }),
+      scope,
     );
-    assert.equal(err.kind, 'config');
-    assert.ok(err.nonRetryable);
-    assert.match(err.message, /fetchSize/);
+    assert.equal(fetch.kind, 'config');
+    assert.ok(fetch.nonRetryable);
+    assert.match(fetch.message, /fetchSize/);
+    const size = mapRedshiftError(
+      Object.assign(new Error('exceeded the maximum size allowed for the total set of cursor data: 8000MB.'), { code: 'XX000' }),
+      scope,
+    );
+    assert.equal(size.kind, 'config');
+    assert.match(size.message, /table "s\.t"/);
   });
 });
