@@ -4,8 +4,10 @@ import type { ActivityDeps } from './deps';
 import { makeLoadSpec } from './load-spec';
 import { makePlanChanges } from './plan-changes';
 import { makeRecordRun } from './record-run';
+import { makeRollbackRun } from './rollback-run';
 import { makeSendAlerts } from './send-alerts';
 import { makeStartNextSyncs } from './start-next-syncs';
+import { makeVerifyCanary } from './verify-canary';
 
 export type { ActivityDeps } from './deps';
 
@@ -22,6 +24,8 @@ export function createActivities(deps: ActivityDeps) {
     recordRun: makeRecordRun(deps),
     startNextSyncs: makeStartNextSyncs(),
     sendAlerts: makeSendAlerts(deps),
+    verifyCanary: makeVerifyCanary(deps),
+    rollbackRun: makeRollbackRun(deps),
   };
 }
 

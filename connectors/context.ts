@@ -2,17 +2,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configError } from '../domain/errors';
 import { secretRefSchema } from '../domain/spec/secret-ref';
-import type { ConnectorContext } from './types';
+import type { ConnectorContext, RequestBudget } from './types';
 
 /**
  * The runtime context connectors get: secret references are resolved here, on the worker,
  * at the moment of use, so secret values never enter a spec, a workflow input or history.
  */
-export function createConnectorContext(options: { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): ConnectorContext {
+export function createConnectorContext(options: { baseDir?: string; env?: NodeJS.ProcessEnv; budget?: RequestBudget } = {}): ConnectorContext {
   const env = options.env ?? process.env;
   const baseDir = options.baseDir ?? process.cwd();
   return {
     baseDir,
+    ...(options.budget ? { budget: options.budget } : {}),
     async resolveSecret(ref, at) {
       const parsed = secretRefSchema.safeParse(ref);
       if (!parsed.success) throw configError(`${at}: ${parsed.error.issues[0]?.message ?? 'not a secret reference'}`, { path: at });

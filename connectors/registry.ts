@@ -6,6 +6,7 @@ import { redshiftSource } from './sources/redshift';
 import { postgresDestination } from './destinations/postgres';
 import { webhookDestination } from './destinations/webhook';
 import { fileDestination } from './destinations/file';
+import { hubspotDestination } from './destinations/hubspot';
 
 /**
  * Every connector ebb ships, by kind. Adding a connector: copy a folder, pass the
@@ -22,4 +23,5 @@ export const destinationConnectors: Record<string, DestinationConnector<never>> 
   postgres: postgresDestination as DestinationConnector<never>,
   webhook: webhookDestination as DestinationConnector<never>,
   file: fileDestination as DestinationConnector<never>,
+  hubspot: hubspotDestination as DestinationConnector<never>,
 };

@@ -26,6 +26,16 @@ export function mappingAccuracy(correctValues: number, valuesChecked: number): n
   return pct(correctValues, valuesChecked);
 }
 
+/** Both read-back KPIs from a read-back sample's counts. */
+export function readBackKpis(r: { records: number; inconsistent: number; checked: number; matched: number }): { mappingAccuracy?: number; consistencyErrorRate?: number } {
+  const out: { mappingAccuracy?: number; consistencyErrorRate?: number } = {};
+  const accuracy = mappingAccuracy(r.matched, r.checked);
+  const errors = consistencyErrorRate(r.inconsistent, r.records);
+  if (accuracy !== undefined) out.mappingAccuracy = accuracy;
+  if (errors !== undefined) out.consistencyErrorRate = errors;
+  return out;
+}
+
 /** Sync success rate (%) = successful runs ÷ total runs × 100. */
 export function successRate(successfulRuns: number, totalRuns: number): number | undefined {
   return pct(successfulRuns, totalRuns);
@@ -107,6 +117,18 @@ export function attributionLift(treatment: Cohort, control: Cohort): Lift {
   };
 }
 
+/** The KPI values one run records per destination (see workflows/types.ts RunKpis). */
+export interface KpiValues {
+  latencyMinutes?: number;
+  onTime?: boolean;
+  rowCoverage?: number;
+  changePropagationEfficiency?: number;
+  costPerMillionRows?: number;
+  /** From read-back samples (canary or post-write verification). */
+  mappingAccuracy?: number;
+  consistencyErrorRate?: number;
+}
+
 /** What one recorded run contributes to a sync's health. */
 export interface RunRecord {
   status: 'committed' | 'failed' | string;
@@ -118,7 +140,7 @@ export interface RunRecord {
     rejected: number;
     retryable: number;
     pending: number;
-    kpis?: { latencyMinutes?: number; onTime?: boolean; rowCoverage?: number; changePropagationEfficiency?: number; costPerMillionRows?: number };
+    kpis?: KpiValues;
   }>;
 }
 
@@ -132,6 +154,9 @@ export interface SyncHealth {
   rowCoverage?: number;
   changePropagationEfficiency?: number;
   costPerMillionRows?: number;
+  /** Mean over runs that read records back. */
+  mappingAccuracy?: number;
+  consistencyErrorRate?: number;
   rows: { ok: number; rejected: number; retryable: number; pending: number };
 }
 
@@ -157,8 +182,15 @@ export function syncHealth(runs: readonly RunRecord[]): SyncHealth {
     rowCoverage: rowCoverage(rows.ok, planned),
     changePropagationEfficiency: changePropagationEfficiency(cpes.reduce((n, d) => n + d.ok, 0), changedInSource),
     costPerMillionRows: costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : undefined,
+    mappingAccuracy: mean(dests.map((d) => d.kpis?.mappingAccuracy)),
+    consistencyErrorRate: mean(dests.map((d) => d.kpis?.consistencyErrorRate)),
     rows,
   };
+}
+
+function mean(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((x): x is number => x !== undefined);
+  return known.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
 }
 
 function quantile(sorted: readonly number[], q: number): number | undefined {

@@ -34,6 +34,11 @@ export interface DestinationPlan {
    * keys included) out of the model's rows; the rest never left the warehouse.
    */
   warehouseCandidates?: number;
+  /** Hash total of the change set ("before"): `count/sum` of 32-bit row-hash prefixes (state/hash-total.ts). */
+  hashTotal?: string;
+  /** Canary runs: changes in the cohort; they fill chunks `[0, canaryChunks)` and are written first. */
+  canaryRows?: number;
+  canaryChunks?: number;
   /** Rows never sent to this destination, by reason (`consent:advertising:missing`, `identity:missing`). */
   suppressed?: Record<string, number>;
 }

@@ -3,6 +3,7 @@
  * per run and destination, with counts and the run's KPIs, next to the models it came from, so
  * analysts join sync health with their own data. Counts and KPIs only: never row values.
  */
+import type { KpiValues } from './kpis';
 
 /** Column types the sync-log table uses, mapped by each warehouse to its own. */
 export type SyncLogType = 'text' | 'bigint' | 'double' | 'boolean' | 'timestamp';
@@ -29,7 +30,13 @@ export const SYNC_LOG_COLUMNS: readonly { name: string; type: SyncLogType }[] = 
   { name: 'change_propagation_efficiency', type: 'double' },
   { name: 'cost_per_million_rows', type: 'double' },
   { name: 'error', type: 'text' },
+  // Added after the first release: existing tables gain them (ADD COLUMN IF NOT EXISTS).
+  { name: 'mapping_accuracy', type: 'double' },
+  { name: 'consistency_error_rate', type: 'double' },
 ];
+
+/** Columns added after the first release of the table. */
+export const SYNC_LOG_ADDED_COLUMNS: readonly string[] = ['mapping_accuracy', 'consistency_error_rate'];
 
 /** One sync-log row: column name to value (null where a run has no value). */
 export type SyncLogRow = Record<string, string | number | boolean | null>;
@@ -45,7 +52,7 @@ export interface SummaryDestination {
   rejected?: number;
   retryable?: number;
   pending?: number;
-  kpis?: { latencyMinutes?: number; onTime?: boolean; rowCoverage?: number; changePropagationEfficiency?: number; costPerMillionRows?: number };
+  kpis?: KpiValues;
 }
 
 /**
@@ -73,6 +80,8 @@ export function syncLogRows(run: { sync: string; runId: string; status: string; 
     row_coverage: d.kpis?.rowCoverage ?? null,
     change_propagation_efficiency: d.kpis?.changePropagationEfficiency ?? null,
     cost_per_million_rows: d.kpis?.costPerMillionRows ?? null,
+    mapping_accuracy: d.kpis?.mappingAccuracy ?? null,
+    consistency_error_rate: d.kpis?.consistencyErrorRate ?? null,
   }));
 }
 

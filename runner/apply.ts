@@ -4,6 +4,9 @@ import type { ChunkSlice } from '../domain/chunking';
 import { addOutcomes, NO_OUTCOMES, type OutcomeCounts } from '../domain/plan';
 import type { DestinationSpec } from '../domain/spec/schema';
 import type { StagedChange, StagedChunk, StateStore } from '../state/store';
+import { haltReason } from '../domain/canary';
+import type { AutoHaltSpec } from '../domain/spec/safety';
+import { captureBeforeImages, type CaptureInput } from './before-images';
 
 /** Rows read from the stage per query while applying. */
 const READ_WINDOW_ROWS = 10_000;
@@ -22,6 +25,13 @@ export interface ApplyInput {
   rowRetries?: number;
   /** Provenance values, written into the fields `dest.provenance` names (never part of the row hash). */
   provenance?: Provenance;
+  /** Read and keep each chunk's before-images before writing it (for rollback). */
+  beforeImages?: Omit<CaptureInput, 'runId' | 'destination' | 'idField'>;
+  /**
+   * Auto-halt: stop after the chunk whose answer takes the destination's rejection rate (counting
+   * `prior`, the run's outcomes before this slice) over the threshold.
+   */
+  autoHalt?: { rule: Pick<AutoHaltSpec, 'rejectionRate' | 'minRows'>; prior: OutcomeCounts };
 }
 
 /** What a run stamps on the records it writes, when the destination asks for it. */
@@ -38,6 +48,10 @@ export interface ApplyResult extends OutcomeCounts {
   chunksWritten: number;
   /** Chunks already acknowledged by an earlier attempt, not sent again. */
   chunksSkipped: number;
+  /** Set when auto-halt stopped the slice: why. */
+  halted?: string;
+  /** Milliseconds the slice waited on the shared request budget (set by the activity). */
+  budgetWaitMs?: number;
 }
 
 /**
@@ -71,13 +85,12 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
     if (staged.length === 0) continue;
     const started = performance.now();
     const stamp = provenanceFields(p.dest, p.provenance);
-    const { results, retryAfterMs } = await writeChunk(
-      p,
-      staged.map((s) => {
-        const r = toRecord(s, p.idField);
-        return stamp && r.op !== 'delete' ? { ...r, fields: { ...r.fields, ...stamp } } : r;
-      }),
-    );
+    const records = staged.map((s) => {
+      const r = toRecord(s, p.idField);
+      return stamp && r.op !== 'delete' ? { ...r, fields: { ...r.fields, ...stamp } } : r;
+    });
+    if (p.beforeImages) await captureBeforeImages({ ...p.beforeImages, runId, destination: p.destination, idField: p.idField }, records);
+    const { results, retryAfterMs } = await writeChunk(p, records);
     const writeMs = performance.now() - started;
     const keyOfSeq = new Map(staged.map((s) => [s.seq, s.key]));
     await store.recordChunk(runId, dest.name, chunk, results.map((r) => ({ ...r, key: keyOfSeq.get(r.seq) as string })));
@@ -87,6 +100,8 @@ export async function applySlice(p: ApplyInput): Promise<ApplyResult> {
     // The destination asked us to slow down: honour it before the next chunk (a rate-budget wait).
     const waitedMs = retryAfterMs ? Math.min(retryAfterMs, 60_000) : 0;
     p.onChunk?.({ chunk, outcomes, written: counts, writeMs, waitedMs });
+    const halted = p.autoHalt && haltReason(dest.name, addOutcomes(p.autoHalt.prior, outcomes), p.autoHalt.rule);
+    if (halted) return { ...outcomes, chunksWritten, chunksSkipped, halted };
     if (waitedMs) await sleep(waitedMs);
   }
   return { ...outcomes, chunksWritten, chunksSkipped };

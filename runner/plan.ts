@@ -98,6 +98,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
         detectRemoves: cd.mode === 'diff',
         fullResync: p.fullResync,
         warehouse: warehouse?.destinations.get(d.name),
+        cohort: spec.canary?.cohort,
       })),
       ...(warehouse ? { warehouseCandidates: warehouse.destinations.get(d.name)?.candidates } : {}),
     });

@@ -12,11 +12,13 @@
  * - locks: which run of a sync holds it (one run at a time, even across workflow ids).
  * - warehouse_runs: runs planned inside the source warehouse (changeDetection.inWarehouse), and
  *   where their warehouse tables are, so the commit can move the warehouse's snapshot too.
+ * - before_images / rollbacks: what each written record held before the run (row data, kept
+ *   here and never in workflow history), and the rollbacks done (state/safety-store.ts).
  *
  * Large tables carry no index on DuckDB (its zone maps and hash joins do the work, and ART
  * indexes would cost memory per row); PostgreSQL gets the indexes its planner needs.
  */
-export const STATE_SCHEMA_VERSION = 2;
+export const STATE_SCHEMA_VERSION = 3;
 
 /** Where the stage lives. */
 export function stageTable(dialect: 'duckdb' | 'postgres'): string {
@@ -74,6 +76,21 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
     `CREATE TABLE IF NOT EXISTS ebb_warehouse_runs (
       run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, sync VARCHAR NOT NULL, source VARCHAR NOT NULL, wh_schema VARCHAR NOT NULL,
       key_columns VARCHAR NOT NULL, rebuild BOOLEAN NOT NULL, keep_removed BOOLEAN NOT NULL, PRIMARY KEY (run_id, dest))`,
+  );
+  // Hash totals "after" of a committed destination (state/hash-total.ts).
+  ddl.push(
+    `ALTER TABLE ebb_run_destinations ADD COLUMN IF NOT EXISTS committed_hash_total VARCHAR`,
+    `ALTER TABLE ebb_run_destinations ADD COLUMN IF NOT EXISTS pending_hash_total VARCHAR`,
+  );
+  // Rollback: per written change, what the destination held before (fields the run changed,
+  // or that the record did not exist), and per (run, destination) the rollbacks done.
+  ddl.push(
+    `CREATE TABLE IF NOT EXISTS ebb_before_images (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, seq BIGINT NOT NULL, key VARCHAR NOT NULL, op VARCHAR NOT NULL,
+      id_value VARCHAR NOT NULL, existed BOOLEAN NOT NULL, image VARCHAR, captured_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (run_id, dest, seq))`,
+    `CREATE TABLE IF NOT EXISTS ebb_rollbacks (
+      run_id VARCHAR NOT NULL, dest VARCHAR NOT NULL, reason VARCHAR, restored BIGINT NOT NULL, deleted BIGINT NOT NULL,
+      failed BIGINT NOT NULL, finished_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (run_id, dest))`,
   );
   if (pg) {
     ddl.push(

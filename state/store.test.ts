@@ -46,6 +46,8 @@ for (const engine of engines) {
       await cleanup();
     });
 
+    let planHashTotal = '';
+
     async function stage(runId: string, rows: Array<[key: string, hash: string, cursor?: number]>) {
       await store.startRun({ runId, sync: 's', specHash: 'h', workflowId: 'w' });
       await store.resetRun(runId);
@@ -76,11 +78,15 @@ for (const engine of engines) {
       assert.deepEqual(seqs, [1, 2, 3]);
       await store.dropStage('r1');
       await ackAll('r1', 2);
-      assert.deepEqual(await store.commitDestination({ runId: 'r1', sync: 's', dest: 'd' }), { committed: 3, pending: 0, watermark: undefined });
+      const c1 = await store.commitDestination({ runId: 'r1', sync: 's', dest: 'd' });
+      assert.deepEqual([c1.committed, c1.pending, c1.watermark], [3, 0, undefined]);
+      assert.equal(c1.hashTotal, p1.hashTotal, 'hash total after = before when every row was acknowledged');
+      assert.equal(c1.pendingHashTotal, '0/0');
       assert.equal(await store.snapshotSize('s', 'd'), 3);
 
       await stage('r2', [['a', '1'], ['b', '2'], ['d', '1']]); // b changed, c removed, d added
       const p2 = await store.diffDestination({ runId: 'r2', sync: 's', dest: 'd', mode: 'mirror', chunkSize: 10, detectRemoves: true, fullResync: false });
+      planHashTotal = p2.hashTotal!;
       assert.deepEqual([p2.adds, p2.changes, p2.removes, p2.unchanged], [1, 1, 1, 1]);
       const ops = (await store.readChunk('r2', 'd', 0)).map((c) => `${c.key}:${c.op}`);
       assert.deepEqual(ops, ['b:upsert', 'c:delete', 'd:upsert']);
@@ -93,6 +99,12 @@ for (const engine of engines) {
       await ackAll('r2', 1, [2]); // reject the delete of c
       const r = await store.commitDestination({ runId: 'r2', sync: 's', dest: 'd' });
       assert.deepEqual([r.committed, r.pending], [2, 1]);
+      // Hash totals: committed + pending add up to what was planned.
+      const [n1, s1] = r.hashTotal!.split('/');
+      const [n2, s2] = r.pendingHashTotal!.split('/');
+      const planned = (await store.driver.query(`SELECT count(*) AS n FROM ebb_changes WHERE run_id = 'r2' AND dest = 'd'`))[0];
+      assert.equal(Number(n1) + Number(n2), Number(planned.n));
+      assert.equal(`${Number(n1) + Number(n2)}/${(BigInt(`0x${s1}`) + BigInt(`0x${s2}`)).toString(16)}`, planHashTotal);
       assert.deepEqual((await store.pendingRows('r2', 'd')).map((p) => [p.key, p.status, p.reason]), [['c', 'rejected', 'bad email']]);
       await stage('r3', [['a', '1'], ['b', '2'], ['d', '1']]);
       const p3 = await store.diffDestination({ runId: 'r3', sync: 's', dest: 'd', mode: 'mirror', chunkSize: 10, detectRemoves: true, fullResync: false });

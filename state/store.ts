@@ -2,6 +2,9 @@ import type { RowResult, WriteOp } from '../connectors/types';
 import type { DestinationPlan } from '../domain/plan';
 import { MODE_OPS } from '../domain/sync-modes';
 import type { SyncMode } from '../domain/spec/schema';
+import type { CanaryCohort } from '../domain/spec/safety';
+import { cohortOrderedChanges, cohortPredicate } from './cohort';
+import { formatHashTotal, hashPrefixSum } from './hash-total';
 import type { SqlDriver } from './sql-driver';
 import { STATE_SCHEMA_VERSION, stageTable, stateDdl } from './schema';
 
@@ -53,6 +56,11 @@ export interface DiffRequest {
    * Without `subset` (a rebuild), the stage holds every row, as in a state-store run.
    */
   warehouse?: { subset: boolean; unchangedOutside: number };
+  /**
+   * A canary cohort: its changes take the first seqs and fill the first chunks on their own
+   * (see {@link cohortPredicate}), so "the canary" is simply chunks `[0, canaryChunks)`.
+   */
+  cohort?: CanaryCohort;
 }
 
 /** What a commit did. */
@@ -60,6 +68,14 @@ export interface CommitResult {
   committed: number;
   pending: number;
   watermark?: number;
+  /**
+   * Hash total (see state/hash-total.ts) of the changes committed, taken from the snapshot the
+   * commit wrote (plus the acknowledged deletes): with the pending rows' total it adds up to
+   * the plan's `hashTotal`.
+   */
+  hashTotal?: string;
+  /** Hash total of the changes left pending. */
+  pendingHashTotal?: string;
 }
 
 /** A rejected or retryable row kept for the next run, with its reason. */
@@ -99,7 +115,7 @@ export interface WarehouseRun {
 export const RETAINED_RUNS = 20;
 
 /** Terminal and in-flight run states. */
-export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed' | 'dry-run';
+export type RunStatus = 'planning' | 'applying' | 'committed' | 'failed' | 'dry-run' | 'halted' | 'rolled-back';
 
 /**
  * The state store: committed snapshots, staged change sets, watermarks, run records and row
@@ -262,13 +278,17 @@ export class StateStore {
     return this.driver.transaction(async (tx) => {
       await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
       if (parts.length) {
+        const numbered = r.cohort
+          ? cohortOrderedChanges(parts.join(' UNION ALL '), r.cohort, size)
+          : `SELECT row_number() OVER (ORDER BY key) AS rn, CAST(floor((row_number() OVER (ORDER BY key) - 1) / ${size}) AS BIGINT) AS chunk, x.*
+             FROM (${parts.join(' UNION ALL ')}) x`;
         await tx.exec(
           `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref)
-           SELECT $1, $2, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, kind, op, row_hash, cursor, dest_id, payload, ref
-           FROM (SELECT row_number() OVER (ORDER BY key) AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) y ORDER BY rn`,
+           SELECT $1, $2, rn, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref FROM (${numbered}) y ORDER BY rn`,
           [r.runId, r.dest, r.sync],
         );
       }
+      const [totals] = await tx.query(`SELECT count(*) AS n, ${hashPrefixSum(this.driver.dialect, 'row_hash')} AS s FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
       const [kinds] = await tx.query(
         `SELECT count(*) FILTER (WHERE kind = 'add') AS adds, count(*) FILTER (WHERE kind = 'change') AS changes,
                 count(*) FILTER (WHERE kind = 'remove') AS removes, count(*) FILTER (WHERE kind = 'resend') AS resends, count(*) AS total
@@ -294,7 +314,15 @@ export class StateStore {
         total,
         chunkSize: size,
         chunks: Math.ceil(total / size),
+        hashTotal: formatHashTotal(totals.n, totals.s),
       };
+      if (r.cohort) {
+        const [c] = await tx.query(`SELECT count(*) AS n, coalesce(max(chunk) + 1, 0) AS chunks FROM ebb_changes WHERE run_id = $1 AND dest = $2 AND ${cohortPredicate(r.cohort, 'key', 'seq')}`, [r.runId, r.dest]);
+        const [all] = await tx.query(`SELECT coalesce(max(chunk) + 1, 0) AS chunks FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
+        plan.canaryRows = num(c.n);
+        plan.canaryChunks = num(c.chunks);
+        plan.chunks = num(all.chunks);
+      }
       // rows read but not sent: unchanged, or a change this mode does not send
       const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE ${rows}`, [r.runId, r.dest]);
       plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
@@ -454,10 +482,18 @@ export class StateStore {
    */
   async commitDestination(c: { runId: string; sync: string; dest: string; watermarkHigh?: number }): Promise<CommitResult> {
     return this.driver.transaction(async (tx) => {
-      const [state] = await tx.query(`SELECT status, committed_rows, pending_rows, watermark FROM ebb_run_destinations WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
+      const [state] = await tx.query(
+        `SELECT status, committed_rows, pending_rows, watermark, committed_hash_total, pending_hash_total FROM ebb_run_destinations WHERE run_id = $1 AND dest = $2`,
+        [c.runId, c.dest],
+      );
       if (!state) throw new Error(`run ${c.runId} has no plan for destination ${c.dest}`);
       if (state.status === 'committed') {
-        return { committed: num(state.committed_rows), pending: num(state.pending_rows), watermark: state.watermark == null ? undefined : Number(state.watermark) };
+        return {
+          committed: num(state.committed_rows),
+          pending: num(state.pending_rows),
+          watermark: state.watermark == null ? undefined : Number(state.watermark),
+          ...(state.committed_hash_total ? { hashTotal: String(state.committed_hash_total), pendingHashTotal: String(state.pending_hash_total) } : {}),
+        };
       }
       const acked = `SELECT c.key, c.op, c.row_hash, c.dest_id FROM ebb_changes c
         JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
@@ -476,6 +512,19 @@ export class StateStore {
          WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL)`,
         [c.runId, c.dest],
       );
+      const sum = hashPrefixSum(this.driver.dialect, 'row_hash');
+      // "After": what the snapshot now holds from this run, plus the deletes it acknowledged.
+      const [held] = await tx.query(`SELECT count(*) AS n, ${sum} AS s FROM ebb_snapshots WHERE sync = $3 AND dest = $2 AND committed_run = $1`, [c.runId, c.dest, c.sync]);
+      const [deleted] = await tx.query(`SELECT count(*) AS n, ${sum} AS s FROM (${acked}) k WHERE op = 'delete'`, [c.runId, c.dest]);
+      const [left] = await tx.query(
+        `SELECT count(*) AS n, ${hashPrefixSum(this.driver.dialect, 'c.row_hash')} AS s FROM ebb_changes c
+         LEFT JOIN ebb_chunk_acks a ON a.run_id = c.run_id AND a.dest = c.dest AND a.chunk = c.chunk
+         LEFT JOIN ebb_row_outcomes o ON o.run_id = c.run_id AND o.dest = c.dest AND o.seq = c.seq
+         WHERE c.run_id = $1 AND c.dest = $2 AND (a.chunk IS NULL OR o.seq IS NOT NULL)`,
+        [c.runId, c.dest],
+      );
+      const hashTotal = formatHashTotal(num(held.n) + num(deleted.n), BigInt(String(held.s ?? 0)) + BigInt(String(deleted.s ?? 0)));
+      const pendingHashTotal = formatHashTotal(left.n, left.s);
       const pending = num(unacked.n);
       const low = unacked.low == null ? undefined : Number(unacked.low);
       const watermark = c.watermarkHigh === undefined ? undefined : low === undefined ? c.watermarkHigh : Math.min(c.watermarkHigh, low);
@@ -493,11 +542,11 @@ export class StateStore {
       await tx.exec(`UPDATE ebb_changes SET payload = NULL WHERE run_id = $1 AND dest = $2`, [c.runId, c.dest]);
       await tx.exec(
         `UPDATE ebb_run_destinations SET status = 'committed', committed_rows = ${committedRows}, pending_rows = ${pending},
-           watermark = $3, committed_at = now() WHERE run_id = $1 AND dest = $2`,
-        [c.runId, c.dest, watermark ?? null],
+           watermark = $3, committed_at = now(), committed_hash_total = $4, pending_hash_total = $5 WHERE run_id = $1 AND dest = $2`,
+        [c.runId, c.dest, watermark ?? null, hashTotal, pendingHashTotal],
       );
       await this.pruneRuns(tx, c.sync, c.dest);
-      return { committed: committedRows, pending, watermark };
+      return { committed: committedRows, pending, watermark, hashTotal, pendingHashTotal };
     });
   }
 
@@ -505,7 +554,7 @@ export class StateStore {
   private async pruneRuns(tx: SqlDriver, sync: string, dest: string): Promise<void> {
     const old = `SELECT rd.run_id FROM ebb_run_destinations rd JOIN ebb_runs r ON r.run_id = rd.run_id
       WHERE r.sync = $1 AND rd.dest = $2 AND rd.status = 'committed' ORDER BY rd.committed_at DESC, rd.run_id DESC OFFSET ${RETAINED_RUNS}`;
-    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_warehouse_runs']) {
+    for (const t of ['ebb_changes', 'ebb_chunk_acks', 'ebb_row_outcomes', 'ebb_warehouse_runs', 'ebb_before_images']) {
       await tx.exec(`DELETE FROM ${t} WHERE dest = $2 AND run_id IN (SELECT run_id FROM (${old}) o)`, [sync, dest]);
     }
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createConnectorContext } from '../connectors/context';
+import { requestBudgetFor } from '../state/request-budget';
 import { openStateStore } from '../state/open';
 import { workerConfigFromEnv } from './config';
 import { createEbbWorker } from './create-worker';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       workflowBundle: { codePath: await workflowBundlePath() },
-      deps: { store, syncsDir: config.syncsDir, connectorContext: createConnectorContext({ baseDir: config.baseDir }) },
+      deps: { store, syncsDir: config.syncsDir, connectorContext: createConnectorContext({ baseDir: config.baseDir, budget: requestBudgetFor(store) }) },
       spanProcessor: spans,
     });
     console.log(`ebb worker: task queue "${config.taskQueue}" on ${config.temporalAddress}, state ${redact(config.stateUrl)}`);

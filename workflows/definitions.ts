@@ -17,3 +17,9 @@ export const approveRunUpdate = defineUpdate<string, [ApprovalDecision]>('approv
 
 /** Rejects a run that a gate paused: it stops before any write. */
 export const rejectRunUpdate = defineUpdate<string, [ApprovalDecision]>('rejectRun');
+
+/** Promotes a canary that waits for a decision (`canary.promote: approval`): the rest of the run is written. */
+export const approveCanaryUpdate = defineUpdate<string, [ApprovalDecision]>('approveCanary');
+
+/** Rejects a waiting canary: its writes are rolled back from their before-images and the run stops. */
+export const rejectCanaryUpdate = defineUpdate<string, [ApprovalDecision]>('rejectCanary');

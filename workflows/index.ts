@@ -1,2 +1,3 @@
 /** The workflows the ebb worker registers. */
 export { syncWorkflow } from './sync-workflow';
+export { rollbackWorkflow } from './rollback-workflow';

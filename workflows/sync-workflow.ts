@@ -21,13 +21,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EbbActivities } from '../activities';
-import { sliceChunks } from '../domain/chunking';
 import { alertsForRun, type Alert } from '../domain/alerts';
-import { changePropagationEfficiency, costPerMillionRows, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
+import { changePropagationEfficiency, costPerMillionRows, readBackKpis, rowCoverage, syncLatencyMinutes } from '../domain/kpis';
 import { evaluateGates } from '../domain/gates';
 import { addOutcomes, NO_OUTCOMES, type RunPlan } from '../domain/plan';
 import { parseDurationMs } from '../domain/watermark';
 import type { DestinationSpec, SyncSpec } from '../domain/spec/schema';
+import { capturesBeforeImages } from '../domain/spec/safety';
+import { commitAll, decideCanary, describeRollback, destinationSlices, haltRun, rollBack, verifyWrites } from './safety-steps';
 import { applyStep, commitStep, planStep, quickStep } from './activity-options';
 import { approveRunUpdate, progressQuery, rejectRunUpdate, requestRunSignal } from './definitions';
 import { EbbRowsChanged, EbbStatus, EbbSync } from './search-attributes';
@@ -51,6 +52,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
     destinations: input.resume?.progress ?? {},
     plan: input.resume?.plan,
     runId: input.resume?.runId,
+    canary: input.resume?.canary,
     reason: input.reason,
   };
   setHandler(progressQuery, () => progress);
@@ -98,61 +100,107 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
       return result;
     }
 
-    setPhase(progress, 'applying');
     const rowsPerSlice = options.rowsPerSlice ?? DEFAULT_ROWS_PER_SLICE;
     const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
     const applyOptions = applyStep(options.applyHeartbeatTimeoutSeconds);
     const { applyChunks } = proxyActivities<EbbActivities>(applyOptions);
     const historyFull = () => workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
+    const keepBeforeImages = capturesBeforeImages(spec);
+    let halted: string | undefined;
 
-    const settled = await Promise.allSettled(
-      spec.destinations.map(async (dest) => {
-        const dp = plan.destinations.find((d) => d.destination === dest.name);
-        if (!dp) throw ApplicationFailure.nonRetryable(`plan has no destination "${dest.name}"`, 'EbbFatalError');
-        const slices = sliceChunks(dp.chunks, dp.chunkSize, rowsPerSlice);
-        const state: DestinationProgress = (progress.destinations[dest.name] ??= {
-          slicesDone: 0,
-          slicesTotal: slices.length,
-          chunksDone: 0,
-          outcomes: NO_OUTCOMES,
-        });
-        if (state.committed) return;
-        // A pool of `concurrency` workers over the slices, stopping early when history is full.
-        let next = state.slicesDone;
-        const worker = async () => {
-          while (next < slices.length && !historyFull()) {
-            const slice = slices[next++];
-            const summary = `apply ${dest.name}: chunks ${slice.from + 1}–${slice.to} of ${dp.chunks} (${dp.chunkSize} rows each)`;
-            const r = await applyChunks.executeWithOptions({ ...applyOptions, summary }, [
-              {
-                sync: spec.name,
-                runId,
-                primaryKey: spec.primaryKey,
-                destination: dest,
-                slice,
-                ...(dest.provenance ? { provenance: { syncedAt: new Date(startedAt).toISOString(), modelVersion: plan.modelVersion } } : {}),
-              },
-            ]);
-            state.outcomes = addOutcomes(state.outcomes, r);
-            state.chunksDone += slice.to - slice.from;
-            showProgress(progress);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, slices.length)) }, worker));
-        state.slicesDone = next;
-        if (next < slices.length) return; // continue as new below; in-flight slices have finished
-        state.committed = await commitDestination.executeWithOptions(
-          { ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` },
-          [{ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh }],
-        );
-        showProgress(progress);
-      }),
-    );
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    /**
+     * Writes each destination's slices up to `until` (the canary's last slice, or all of them)
+     * with a pool of `concurrency` workers, stopping early when history is full or auto-halt
+     * fired; a destination whose every slice is written is committed, unless the run halted.
+     */
+    const writeSlices = async (until: 'canary' | 'all', commit = true) => {
+      const settled = await Promise.allSettled(
+        spec.destinations.map(async (dest) => {
+          const dp = plan.destinations.find((d) => d.destination === dest.name);
+          if (!dp) throw ApplicationFailure.nonRetryable(`plan has no destination "${dest.name}"`, 'EbbFatalError');
+          const { slices, canarySlices } = destinationSlices(dp, rowsPerSlice);
+          const state: DestinationProgress = (progress.destinations[dest.name] ??= {
+            slicesDone: 0,
+            slicesTotal: slices.length,
+            chunksDone: 0,
+            outcomes: NO_OUTCOMES,
+          });
+          if (state.committed) return;
+          const limit = until === 'canary' ? canarySlices : slices.length;
+          // The canary is small and must finish in one segment: it ignores the history budget.
+          const room = () => until === 'canary' || !historyFull();
+          let next = state.slicesDone;
+          const worker = async () => {
+            while (next < limit && !halted && room()) {
+              const slice = slices[next++];
+              const what = until === 'canary' ? 'canary' : 'apply';
+              const summary = `${what} ${dest.name}: chunks ${slice.from + 1}–${slice.to} of ${dp.chunks} (${dp.chunkSize} rows each)`;
+              const r = await applyChunks.executeWithOptions({ ...applyOptions, summary }, [
+                {
+                  sync: spec.name,
+                  runId,
+                  primaryKey: spec.primaryKey,
+                  destination: dest,
+                  slice,
+                  ...(dest.provenance ? { provenance: { syncedAt: new Date(startedAt).toISOString(), modelVersion: plan.modelVersion } } : {}),
+                  ...(keepBeforeImages ? { beforeImages: true } : {}),
+                  ...(spec.autoHalt ? { autoHalt: { rule: spec.autoHalt, prior: state.outcomes } } : {}),
+                },
+              ]);
+              state.outcomes = addOutcomes(state.outcomes, r);
+              state.chunksDone += slice.to - slice.from;
+              if (r.halted) halted ??= r.halted;
+              if (r.budgetWaitMs) state.budgetWaitMs = (state.budgetWaitMs ?? 0) + r.budgetWaitMs;
+              showProgress(progress);
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(dest.concurrency, Math.max(1, limit - next)) }, worker));
+          state.slicesDone = next;
+          if (next < slices.length || halted || !commit) return; // canary only, continue as new, halted, or a check before commit
+          state.committed = await commitDestination.executeWithOptions(
+            { ...commitStep, summary: `commit ${dest.name}: snapshot and watermark for acknowledged rows` },
+            [{ sync: spec.name, runId, destination: dest, watermarkHigh: plan.watermarkHigh }],
+          );
+          showProgress(progress);
+        }),
+      );
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+
+    if (spec.canary && !progress.canary) {
+      setPhase(progress, 'canary');
+      await writeSlices('canary');
+      if (!halted) {
+        progress.canary = await decideCanary(spec, spec.canary, plan, runId, progress, setPhase);
+        if (progress.canary.decision === 'rejected') {
+          const undone = await rollBack(spec, runId, `canary rejected by ${progress.canary.by}`, progress, setPhase);
+          const why = progress.canary.reasons.length ? `: ${progress.canary.reasons.join('; ')}` : progress.canary.reason ? ` (${progress.canary.reason})` : '';
+          throw ApplicationFailure.nonRetryable(
+            `[sync=${spec.name} step=canary] canary rejected by ${progress.canary.by}${why}; rolled back ${describeRollback(undone)}; nothing committed`,
+            'EbbCanaryRejected',
+          );
+        }
+      }
+    }
+    if (!halted) {
+      setPhase(progress, 'applying');
+      await writeSlices('all', !spec.verify);
+    }
+    if (halted) await haltRun(spec, spec.autoHalt, halted, runId, plan, progress, setPhase);
+    const written = spec.destinations.every((d) => progress.destinations[d.name].slicesDone >= progress.destinations[d.name].slicesTotal);
+    if (spec.verify && written) {
+      const failures = await verifyWrites(spec, spec.verify, plan, runId, progress);
+      if (failures.length && spec.verify.onFailure === 'rollback') {
+        const undone = await rollBack(spec, runId, `post-write check: ${failures.join('; ')}`, progress, setPhase);
+        throw ApplicationFailure.nonRetryable(`[sync=${spec.name} step=verify] post-write check failed: ${failures.join('; ')}; rolled back ${describeRollback(undone)}; nothing committed`, 'EbbVerifyFailed');
+      }
+      if (failures.length) log.warn('post-write check failed; committing (verify.onFailure: warn)', { sync: spec.name, failures });
+      await commitAll(spec, runId, plan, progress);
+    }
 
     if (spec.destinations.some((d) => !progress.destinations[d.name].committed)) {
-      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested };
+      resumeWith = { runId, startedAt, spec, specHash, plan, progress: progress.destinations, segment: progress.segment + 1, rerunRequested, canary: progress.canary };
     } else {
       setPhase(progress, 'done');
       const readyAt = options.readyAt ? Date.parse(options.readyAt) : startedAt;
@@ -259,6 +307,8 @@ function showProgress(p: SyncProgress): void {
       const o = s?.outcomes ?? NO_OUTCOMES;
       lines.push(`| ${d.destination} | ${d.adds} | ${d.changes} | ${d.removes} | ${s?.chunksDone ?? 0}/${d.chunks} | ${o.ok} | ${o.rejected} | ${o.retryable} | ${s?.committed ? s.committed.committed : '–'} |`);
     }
+    const waits = p.plan.destinations.filter((d) => (p.destinations[d.destination]?.budgetWaitMs ?? 0) > 0);
+    if (waits.length) lines.push('', `Waited on the shared rate budget: ${waits.map((d) => `${d.destination} ${(p.destinations[d.destination].budgetWaitMs! / 1000).toFixed(1)} s`).join(', ')}`);
   }
   setCurrentDetails(lines.join('\n'));
 }
@@ -287,13 +337,16 @@ function summarize(spec: SyncSpec, plan: RunPlan, progress: SyncProgress, starte
         costPerMillionRows: spec.costModel
           ? costPerMillionRows(spec.costModel, { durationMs: finished - startedAt, rowsSynced: outcomes.ok, bytesSent: outcomes.bytesSent })
           : undefined,
+        ...(p?.readBack ? readBackKpis(p.readBack) : {}),
       };
-      return { ...dp, ...outcomes, committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark, kpis };
+      const totals = p?.committed?.hashTotal ? { committedHashTotal: p.committed.hashTotal, pendingHashTotal: p.committed.pendingHashTotal } : {};
+      return { ...dp, ...outcomes, committed: p?.committed?.committed ?? 0, pending: p?.committed?.pending ?? 0, watermark: p?.committed?.watermark, ...totals, kpis };
     }),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finished).toISOString(),
     durationMs: finished - startedAt,
     segments: progress.segment + 1,
+    ...(progress.canary ? { canary: progress.canary } : {}),
   };
 }
 

@@ -3,7 +3,9 @@
  * back. Nothing here carries row data: only names, counts, hashes and ranges.
  */
 import type { SchemaDrift } from '../domain/alerts';
+import type { CanaryVerdict } from '../domain/canary';
 import type { GateVerdict } from '../domain/gates';
+import type { ReadBackResult } from '../domain/read-back';
 import type { DestinationPlan, OutcomeCounts, RunPlan } from '../domain/plan';
 import type { SyncSpec, SyncSpecInput } from '../domain/spec/schema';
 
@@ -68,6 +70,29 @@ export interface ResumeState {
   segment: number;
   /** A `requestRun` signal arrived after this run started reading: run again when it ends. */
   rerunRequested?: boolean;
+  /** The canary's outcome, once decided (a continued run never re-runs its canary). */
+  canary?: CanaryOutcome;
+}
+
+/** What the canary step found and decided. */
+export interface CanaryOutcome {
+  /** Per destination: cohort rows, their rejection rate and the read-back mapping accuracy. */
+  measured: CanaryVerdict['measured'];
+  /** Why the checks failed (empty when they passed). */
+  reasons: string[];
+  /** promoted, or rejected (then rolled back). */
+  decision: 'promoted' | 'rejected';
+  /** Who or what decided: `checks`, an operator, or `timeout after 1h`. */
+  by: string;
+  reason?: string;
+}
+
+/** What a rollback did, per destination. */
+export interface RollbackOutcome {
+  destination: string;
+  restored: number;
+  deleted: number;
+  failed: number;
 }
 
 /** Apply progress of one destination. */
@@ -76,14 +101,22 @@ export interface DestinationProgress {
   slicesTotal: number;
   chunksDone: number;
   outcomes: OutcomeCounts;
-  committed?: { committed: number; pending: number; watermark?: number };
+  /** Time the destination's writes waited on its vendor account's shared request budget. */
+  budgetWaitMs?: number;
+  /** What reading written records back found (canary and post-write verification, summed). */
+  readBack?: ReadBackResult;
+  committed?: { committed: number; pending: number; watermark?: number; hashTotal?: string; pendingHashTotal?: string };
 }
 
 /** What the progress query returns. */
 export interface SyncProgress {
   sync: string;
   runId?: string;
-  phase: 'loading' | 'planning' | 'awaiting-approval' | 'applying' | 'committing' | 'done' | 'failed';
+  phase: 'loading' | 'planning' | 'awaiting-approval' | 'canary' | 'awaiting-canary-approval' | 'applying' | 'rolling-back' | 'committing' | 'done' | 'failed';
+  /** The canary's checks and decision, once made. */
+  canary?: CanaryOutcome;
+  /** Why auto-halt stopped the run. */
+  halted?: string;
   /** What the pre-write gates said. */
   gates?: GateVerdict;
   /** Why the run started, when a client said. */
@@ -99,6 +132,9 @@ export interface DestinationRunResult extends DestinationPlan, OutcomeCounts {
   committed: number;
   /** Rows left for the next run (rejected or never acknowledged). */
   pending: number;
+  /** Hash totals "after": of the committed changes and of the pending ones; together they make the plan's `hashTotal`. */
+  committedHashTotal?: string;
+  pendingHashTotal?: string;
   watermark?: number;
   kpis: RunKpis;
 }
@@ -115,6 +151,10 @@ export interface RunKpis {
   changePropagationEfficiency?: number;
   /** With the spec's `costModel`. */
   costPerMillionRows?: number;
+  /** % of read-back field values equal to what was sent (canary or `verify` samples). */
+  mappingAccuracy?: number;
+  /** % of read-back records missing or holding a wrong value. */
+  consistencyErrorRate?: number;
 }
 
 /** What `syncWorkflow` returns. */
@@ -137,6 +177,34 @@ export interface SyncRunResult {
   durationMs: number;
   /** Continue-as-new segments this run used. */
   segments: number;
+  /** The canary's checks and decision, when the sync has a canary. */
+  canary?: CanaryOutcome;
+}
+
+/** Input of `rollbackWorkflow`: undo a past run on its destinations, from its before-images. */
+export interface RollbackWorkflowInput {
+  /** The sync: a spec name in the worker's syncs folder, or a whole spec inline. */
+  spec: string | SyncSpecInput;
+  /** The run to undo (its ebb run id, as `ebb runs` lists it). */
+  runId: string;
+  /** Only these destinations (by name). Default: every destination of the spec. */
+  destinations?: string[];
+  /** Restore even when later runs changed some of the same records since. */
+  force?: boolean;
+  /** Why, for the record. */
+  reason?: string;
+}
+
+/** What `rollbackWorkflow` returns. */
+export interface RollbackWorkflowResult {
+  sync: string;
+  runId: string;
+  destinations: RollbackOutcome[];
+}
+
+/** Workflow id of a rollback: one per (sync, run), so the same rollback never runs twice at once. */
+export function rollbackWorkflowId(syncName: string, runId: string): string {
+  return `rollback/${syncName}/${runId}`;
 }
 
 /** Temporal workflow id of a sync: one id per sync, so Temporal runs at most one at a time. */

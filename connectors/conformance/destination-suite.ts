@@ -180,6 +180,24 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
       assertHolds(await o.readAll(), id, fieldsOf(id, 2));
     });
 
+    it('readBack(), when offered, returns what landed for held ids and nothing for absent ones', async (t) => {
+      if (!dest.readBack) {
+        t.diagnostic(`${connector.kind} offers no readBack: canary read-back and before-images are not available with it`);
+        return;
+      }
+      const runId = newRun();
+      const [held, absent] = ['rb1', 'rb-absent'].map(idFor);
+      const b = batch(runId, [upsert(held, 3)]);
+      assertAllOk((await dest.write(b)).results, b);
+      await settle(dest, runId);
+      const fields = Object.keys(fieldsOf(held, 3)).filter((f) => f !== idField);
+      const got = await dest.readBack({ object, idField, ids: [held, absent], fields });
+      assert.ok(got.has(held), 'the written record is read back');
+      assert.ok(!got.has(absent), 'an id the destination does not hold is absent');
+      const expected = fieldsOf(held, 3);
+      for (const f of fields) assert.equal(String(got.get(held)?.[f]), String(expected[f]), `field ${f} reads back as written`);
+    });
+
     const rejectRow = o.faults?.rejectRow;
     if (rejectRow) {
       it('a per-row failure is returned as rejected with its seq, value-free; its neighbours land', async () => {

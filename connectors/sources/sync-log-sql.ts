@@ -1,4 +1,4 @@
-import { SYNC_LOG_COLUMNS, type SyncLogRow, type SyncLogType } from '../../domain/sync-log';
+import { SYNC_LOG_ADDED_COLUMNS, SYNC_LOG_COLUMNS, type SyncLogRow, type SyncLogType } from '../../domain/sync-log';
 
 /** Per-dialect names of the sync-log column types. */
 export type SyncLogTypeNames = Record<SyncLogType, string>;
@@ -11,9 +11,13 @@ export function quotedTable(table: string): string {
     .join('.');
 }
 
-/** `CREATE TABLE IF NOT EXISTS` for the sync log, in a dialect's types. */
-export function createSyncLogSql(table: string, types: SyncLogTypeNames): string {
-  return `CREATE TABLE IF NOT EXISTS ${quotedTable(table)} (${SYNC_LOG_COLUMNS.map((c) => `"${c.name}" ${types[c.type]}`).join(', ')})`;
+/** `CREATE TABLE IF NOT EXISTS` for the sync log, in a dialect's types, then the columns added since for older tables. */
+export function createSyncLogSql(table: string, types: SyncLogTypeNames): string[] {
+  const added = SYNC_LOG_COLUMNS.filter((c) => SYNC_LOG_ADDED_COLUMNS.includes(c.name));
+  return [
+    `CREATE TABLE IF NOT EXISTS ${quotedTable(table)} (${SYNC_LOG_COLUMNS.map((c) => `"${c.name}" ${types[c.type]}`).join(', ')})`,
+    ...added.map((c) => `ALTER TABLE ${quotedTable(table)} ADD COLUMN IF NOT EXISTS "${c.name}" ${types[c.type]}`),
+  ];
 }
 
 /** One parameterised multi-row INSERT (`$1, $2, …`), and its parameters. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { alertKinds } from '../alerts';
 import { policySchema } from '../policy/schema';
 import { SYNC_LOG_TABLE_PATTERN } from '../sync-log';
+import { safetyFields } from './safety';
 import { secretRefSchema } from './secret-ref';
 
 /**
@@ -220,6 +221,7 @@ export const syncSpecSchema = z
       })
       .optional()
       .meta({ description: 'Write each run\'s counts and KPIs back to the source warehouse, a row per destination, so they sit next to the models.' }),
+    ...safetyFields,
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

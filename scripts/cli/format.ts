@@ -36,7 +36,9 @@ export function formatProgress(p: SyncProgress): string {
   const done = dests.reduce((n, [, d]) => n + d.chunksDone, 0);
   const width = 24;
   const filled = total ? Math.round((done / total) * width) : p.phase === 'done' ? width : 0;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.phase.padEnd(10)} chunks ${done}/${total}${p.plan ? `  rows read ${p.plan.rowsRead}` : ''}`;
+  const waitMs = dests.reduce((n, [, d]) => n + (d.budgetWaitMs ?? 0), 0);
+  const waited = waitMs > 0 ? `  rate-budget wait ${(waitMs / 1000).toFixed(1)} s` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.phase.padEnd(10)} chunks ${done}/${total}${p.plan ? `  rows read ${p.plan.rowsRead}` : ''}${waited}`;
 }
 
 /** Link to a workflow in the Temporal Web UI. */

@@ -11,6 +11,7 @@ import { approveCommand } from './commands/approve';
 import { healthCommand } from './commands/health';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
+import { rollbackCommand } from './commands/rollback';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
@@ -27,6 +28,11 @@ Usage:
   ebb plan SYNC [--sample N]        a dry run: what would move, with sample payloads; writes nothing
   ebb approve|reject SYNC [--reason TEXT]
                                     answer a run that a gate paused for approval (e.g. too many deletes)
+  ebb approve-canary|reject-canary SYNC [--reason TEXT]
+                                    promote or reject a canary waiting for a decision (reject rolls it back)
+  ebb rollback SYNC RUN [--destination NAME] [--force] [--reason TEXT]
+                                    undo a past run from its before-images (refuses if later runs
+                                    changed the same records, unless --force)
   ebb runs [--sync SYNC] [--limit N] recent runs and their outcomes
   ebb suggest-mapping SYNC [--destination NAME]
                                     propose a mapping from the model's columns to the destination's
@@ -81,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
         reason: { type: 'string' },
         to: { type: 'string' },
         destination: { type: 'string' },
+        force: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -138,6 +145,20 @@ async function main(argv: string[]): Promise<number> {
         await close();
       }
     }
+    case 'rollback': {
+      if (rest.length !== 2) {
+        console.error(`ebb rollback takes a sync name and a run id\n\n${HELP}`);
+        return ExitCode.usage;
+      }
+      const { client, close } = await connectClient();
+      try {
+        return await rollbackCommand(client, { sync: rest[0], runId: rest[1], syncsDir, destination: values.destination, force: values.force ?? false, reason: values.reason, json });
+      } finally {
+        await close();
+      }
+    }
+    case 'approve-canary':
+    case 'reject-canary':
     case 'approve':
     case 'reject': {
       if (rest.length !== 1) {
@@ -146,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { client, close } = await connectClient();
       try {
-        return await approveCommand(client, { sync: rest[0], approve: command === 'approve', reason: values.reason, json });
+        return await approveCommand(client, { sync: rest[0], approve: command.startsWith('approve'), canary: command.endsWith('-canary'), reason: values.reason, json });
       } finally {
         await close();
       }

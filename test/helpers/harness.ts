@@ -8,6 +8,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createConnectorContext } from '../../connectors/context';
+import { requestBudgetFor } from '../../state/request-budget';
 import type { SyncSpecInput } from '../../domain/spec/schema';
 import { openStateStore } from '../../state/open';
 import type { StateStore } from '../../state/store';
@@ -55,7 +56,7 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
     worker = await createEbbWorker({
       connection: env.nativeConnection,
       taskQueue,
-      deps: { store, syncsDir: o.syncsDir ?? dir, connectorContext: createConnectorContext({ baseDir: dir }) },
+      deps: { store, syncsDir: o.syncsDir ?? dir, connectorContext: createConnectorContext({ baseDir: dir, budget: requestBudgetFor(store) }) },
       workflowBundle: await workflowBundle(),
       // explicit, so a test's environment never turns encryption on by accident
       dataConverter: o.dataConverter ?? {},

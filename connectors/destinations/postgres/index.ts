@@ -8,6 +8,7 @@ import type { Destination, DestinationConnector, ObjectDescription } from '../..
 import { createPgClient, type TableMeta } from './client';
 import { postgresDestinationConfigSchema, type PostgresDestinationConfig } from './config';
 import { toEbbError } from './errors';
+import { readBack } from './read-back';
 import { displayName, writeBatch } from './write';
 
 /** The `postgres` destination connector. */
@@ -59,6 +60,12 @@ export const postgresDestination: DestinationConnector<PostgresDestinationConfig
       async write(batch) {
         if (batch.records.length === 0) return { results: [] };
         return writeBatch(client, await table(batch.object), batch);
+      },
+      async readBack(request) {
+        const t = await table(request.object);
+        return readBack(client, t, request).catch((err: unknown) => {
+          throw toEbbError(err, { table: displayName(t), server: client.server() });
+        });
       },
       close: () => client.close(),
     };

@@ -103,7 +103,7 @@ class DuckdbSource implements Source {
     });
     const c = await instance.connect();
     try {
-      await c.run(createSyncLogSql(table, DUCKDB_TYPES));
+      for (const sql of createSyncLogSql(table, DUCKDB_TYPES)) await c.run(sql);
       const { sql, params } = insertSyncLogSql(table, rows, DUCKDB_TYPES);
       await c.run(sql, params as never);
     } catch (err) {

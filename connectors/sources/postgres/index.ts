@@ -109,7 +109,7 @@ class PostgresSource implements Source {
     if (rows.length === 0) return;
     const client = await this.connect();
     try {
-      await client.query(createSyncLogSql(table, PG_TYPES));
+      for (const sql of createSyncLogSql(table, PG_TYPES)) await client.query(sql);
       const { sql, params } = insertSyncLogSql(table, rows, PG_TYPES);
       await client.query(sql, params);
     } catch (err) {

@@ -29,6 +29,7 @@ function formatHealth(sync: string, h: SyncHealth): string {
     `${sync}  (${h.runs} runs)`,
     `  success rate ${fmt(h.successRate, '%')} · freshness SLA attainment ${fmt(h.freshnessAttainment, '%')} · latency p50 ${fmt(h.latencyMinutes.p50, ' min')}, p95 ${fmt(h.latencyMinutes.p95, ' min')}`,
     `  row coverage ${fmt(h.rowCoverage, '%')} · change propagation efficiency ${fmt(h.changePropagationEfficiency)} · cost per million rows ${fmt(h.costPerMillionRows)}`,
+    `  mapping accuracy ${fmt(h.mappingAccuracy, '%')} · destination consistency error rate ${fmt(h.consistencyErrorRate, '%')} (from read-back samples)`,
     `  rows ok ${h.rows.ok} · rejected ${h.rows.rejected} · retryable ${h.rows.retryable} · pending ${h.rows.pending}`,
   ].join('\n');
 }
