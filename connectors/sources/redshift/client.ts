@@ -1,8 +1,9 @@
 /**
  * Redshift I/O over the PostgreSQL wire protocol with `pg`: one dedicated client per read
  * (a cursor lives in a transaction on one connection). Values are parsed by the PostgreSQL
- * source's per-client parsers; the session setup differs, since Redshift knows neither
- * `IntervalStyle` nor startup-packet `statement_timeout`.
+ * source's per-client parsers. The session setup differs: Redshift has no `IntervalStyle`
+ * (nor interval columns), and every setting goes as a documented `SET` statement rather than
+ * as a startup parameter.
  */
 import pg from 'pg';
 import { jsonTypes } from './values';
@@ -22,7 +23,7 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * (its default, 0, prints 15 and loses the last bits; PostgreSQL 12+ prints shortest-exact
  * for any value above 0, so the same setting is right on both).
  */
-const SESSION_SETUP = ["SET TIME ZONE 'UTC'", "SET DateStyle TO 'ISO, YMD'", 'SET extra_float_digits TO 2'];
+const SESSION_SETUP = ["SET timezone TO 'UTC'", "SET DateStyle TO 'ISO, YMD'", 'SET extra_float_digits TO 2'];
 
 /** Opens a connected client in the session the value parsers expect. */
 export async function connectClient(settings: ClientSettings): Promise<pg.Client> {

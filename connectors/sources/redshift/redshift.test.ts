@@ -108,7 +108,7 @@ describe('redshift source', () => {
       const rows = await readRows(source, 'SELECT g AS id FROM generate_series(1, 1000) g');
       assert.equal(rows.length, 1000);
       const texts = sent.map((s) => s.text);
-      assert.deepEqual(texts.slice(0, 3), ["SET TIME ZONE 'UTC'", "SET DateStyle TO 'ISO, YMD'", 'SET extra_float_digits TO 2']);
+      assert.deepEqual(texts.slice(0, 3), ["SET timezone TO 'UTC'", "SET DateStyle TO 'ISO, YMD'", 'SET extra_float_digits TO 2']);
       assert.equal(texts[3], 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       assert.match(texts[4], /^DECLARE ebb_cursor CURSOR FOR /);
       assert.deepEqual(texts.slice(5, -1), Array(5).fill('FETCH FORWARD 250 FROM ebb_cursor'), 'four full fetches and an empty one');
