@@ -185,6 +185,20 @@ describe('bigquery source', () => {
     front.clearFaults();
   });
 
+  test('read: a consumer that stops early stops the job and fetches no further page', async () => {
+    const { front } = await servers();
+    await run(`CREATE OR REPLACE TABLE ${DATASET}.early AS SELECT i AS id FROM UNNEST(GENERATE_ARRAY(1, 5000)) AS i`);
+    const source = await create({ pageSize: 1000 });
+    const before = front.forwarded.length;
+    for await (const batch of source.read({ model: { table: `${DATASET}.early` }, batchSize: 100 })) {
+      assert.equal(batch.length, 100);
+      break;
+    }
+    const calls = front.forwarded.slice(before);
+    assert.equal(calls.filter((c) => c.path.includes('/queries/')).length, 1, 'one page fetched');
+    assert.equal(calls.filter((c) => c.method === 'POST' && c.path.endsWith('/cancel')).length, 1, 'the job is cancelled');
+  });
+
   test('errors: rateLimitExceeded (403) is a retryable rate-limit error, not a permission error', async () => {
     const { front } = await servers();
     const source = await create();
