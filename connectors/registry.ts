@@ -1,6 +1,8 @@
 import type { DestinationConnector, SourceConnector } from './types';
 import { duckdbSource } from './sources/duckdb';
 import { postgresSource } from './sources/postgres';
+import { bigquerySource } from './sources/bigquery';
+import { redshiftSource } from './sources/redshift';
 import { postgresDestination } from './destinations/postgres';
 import { webhookDestination } from './destinations/webhook';
 import { fileDestination } from './destinations/file';
@@ -13,6 +15,8 @@ import { hubspotDestination } from './destinations/hubspot';
 export const sourceConnectors: Record<string, SourceConnector<never>> = {
   duckdb: duckdbSource as SourceConnector<never>,
   postgres: postgresSource as SourceConnector<never>,
+  bigquery: bigquerySource as SourceConnector<never>,
+  redshift: redshiftSource as SourceConnector<never>,
 };
 
 export const destinationConnectors: Record<string, DestinationConnector<never>> = {

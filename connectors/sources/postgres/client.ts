@@ -16,15 +16,16 @@ const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * `postgres source host:port/db` for messages. Built from the URL without its user
- * information, so the password never reaches a message.
+ * information, so the password never reaches a message. `kind` names wire-compatible engines
+ * (`redshift source …`).
  */
-export function sourceLabel(url: string): string {
+export function sourceLabel(url: string, kind = 'postgres'): string {
   try {
     const u = new URL(url);
     const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default db)';
-    return `postgres source ${u.hostname || 'localhost'}${u.port ? `:${u.port}` : ''}/${db}`;
+    return `${kind} source ${u.hostname || 'localhost'}${u.port ? `:${u.port}` : ''}/${db}`;
   } catch {
-    return 'postgres source';
+    return `${kind} source`;
   }
 }
 
