@@ -5,6 +5,7 @@
 #   - the official Temporal CLI (found, cached, or go-installed: scripts/lib/temporal.sh)
 #   - a PostgreSQL server (EBB_TEST_PG_URL, or a private cluster: scripts/lib/postgres.sh)
 #   - the Compose Specification schema, to validate docker-compose.yml (scripts/lib/compose-schema.sh)
+#   - goccy's BigQuery emulator, built from the Go module proxy (scripts/lib/bigquery-emulator.sh)
 # Pass test files to run only those: npm test -- test/e2e/crash.test.ts
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,11 +13,13 @@ source "$here/lib/node.sh"
 source "$here/lib/temporal.sh"
 source "$here/lib/postgres.sh"
 source "$here/lib/compose-schema.sh"
+source "$here/lib/bigquery-emulator.sh"
 cd "$ebb_root"
 ebb_npm_ci
 ebb_find_temporal
 ebb_ensure_postgres
 ebb_compose_schema
+ebb_ensure_bigquery_emulator
 echo "node $(node --version) · temporal $("$TEMPORAL_CLI_PATH" --version | head -1) · $(psql "$EBB_TEST_PG_URL" -Atc 'select version()' | cut -d' ' -f1-2)"
 
 if [ "$#" -eq 0 ]; then

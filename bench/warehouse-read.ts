@@ -2,8 +2,8 @@
  * One-off read throughput of the warehouse sources: rows/s streaming an N-row `people` model
  * (the conformance fixture's shape) through the connector, batches of 5,000 as the planner asks.
  *
- *   node --import tsx test/bench/warehouse-read.ts redshift 1000000   # against $EBB_TEST_PG_URL
- *   node --import tsx test/bench/warehouse-read.ts bigquery 1000000   # against the emulator
+ *   node --import tsx bench/warehouse-read.ts redshift 1000000   # against $EBB_TEST_PG_URL
+ *   node --import tsx bench/warehouse-read.ts bigquery 1000000   # against the emulator
  *
  * Prints the setup time (not counted), the time to the first batch and rows/s over the whole read.
  */
@@ -11,12 +11,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { BigQuery } from '@google-cloud/bigquery';
 import { JWT } from 'google-auth-library';
 import pg from 'pg';
-import { createConnectorContext } from '../../connectors/context';
-import { bigquerySource } from '../../connectors/sources/bigquery';
-import { redshiftSource } from '../../connectors/sources/redshift';
-import type { Model } from '../../domain/spec/schema';
-import type { Source } from '../../connectors/types';
-import { startBigqueryEmulator } from '../helpers/bigquery-emulator';
+import { createConnectorContext } from '../connectors/context';
+import { bigquerySource } from '../connectors/sources/bigquery';
+import { redshiftSource } from '../connectors/sources/redshift';
+import type { Model } from '../domain/spec/schema';
+import type { Source } from '../connectors/types';
+import { startBigqueryEmulator } from '../test/helpers/bigquery-emulator';
 
 const [kind = 'redshift', nArg = '1000000', sizeArg] = process.argv.slice(2);
 const n = Number(nArg);
