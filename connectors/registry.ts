@@ -7,6 +7,7 @@ import { postgresDestination } from './destinations/postgres';
 import { webhookDestination } from './destinations/webhook';
 import { fileDestination } from './destinations/file';
 import { hubspotDestination } from './destinations/hubspot';
+import { salesforceDestination } from './destinations/salesforce';
 
 /**
  * Every connector ebb ships, by kind. Adding a connector: copy a folder, pass the
@@ -24,4 +25,5 @@ export const destinationConnectors: Record<string, DestinationConnector<never>> 
   webhook: webhookDestination as DestinationConnector<never>,
   file: fileDestination as DestinationConnector<never>,
   hubspot: hubspotDestination as DestinationConnector<never>,
+  salesforce: salesforceDestination as DestinationConnector<never>,
 };
