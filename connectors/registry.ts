@@ -8,6 +8,7 @@ import { webhookDestination } from './destinations/webhook';
 import { fileDestination } from './destinations/file';
 import { hubspotDestination } from './destinations/hubspot';
 import { salesforceDestination } from './destinations/salesforce';
+import { googleAdsDestination } from './destinations/google-ads';
 
 /**
  * Every connector ebb ships, by kind. Adding a connector: copy a folder, pass the
@@ -26,4 +27,5 @@ export const destinationConnectors: Record<string, DestinationConnector<never>> 
   file: fileDestination as DestinationConnector<never>,
   hubspot: hubspotDestination as DestinationConnector<never>,
   salesforce: salesforceDestination as DestinationConnector<never>,
+  'google-ads': googleAdsDestination as DestinationConnector<never>,
 };

@@ -41,6 +41,11 @@ export interface DestinationConformanceOptions<C> {
    * in the order they were written, so a reader can replay runs in that order.
    */
   readAll(): Promise<DestinationContents>;
+  /**
+   * Write-only membership lists (an ad platform's audience) hold a hash of the identity and no
+   * fields: `readAll` is keyed by `contentKey(id)` and only membership is checked.
+   */
+  membership?: { contentKey(id: string): string };
   /** Default: {@link createConnectorContext} over `process.env` and the cwd. */
   makeContext?(): ConnectorContext;
   /** An object name `check()` must refuse with a config error (a missing table, an endpoint answering 404, an unusable file name). */
@@ -67,6 +72,12 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
   let ctx: ConnectorContext;
   let dest: Destination;
 
+  const keyOf = (id: string) => o.membership?.contentKey(id) ?? id;
+  /** The destination holds record `id` with `fields` (only membership, for membership lists). */
+  const holds = (contents: DestinationContents, id: string, fields: Record<string, unknown>) => {
+    if (o.membership) assert.ok(contents.has(keyOf(id)), `the list holds no member "${id}"`);
+    else assertHolds(contents, id, fields);
+  };
   const newRun = () => `${prefix}-${String(++runs).padStart(4, '0')}`;
   const idFor = (name: string) => `${prefix}-${name}`;
   const open = async (raw: RawConfig | Promise<RawConfig>) => connector.create(connector.configSchema.parse(await raw), ctx);
@@ -153,7 +164,7 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
       assertAllOk(r.results, b);
       await settle(dest, runId);
       const contents = await o.readAll();
-      for (const id of ids) assertHolds(contents, id, fieldsOf(id, 1));
+      for (const id of ids) holds(contents, id, fieldsOf(id, 1));
     });
 
     it('a repeated batch is idempotent: the same contents after', async () => {
@@ -166,7 +177,7 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
       assertAllOk((await dest.write(b)).results, b);
       await settle(dest, runId);
       assert.deepEqual(await o.readAll(), once);
-      for (const id of ids) assertHolds(once, id, fieldsOf(id, 1));
+      for (const id of ids) holds(once, id, fieldsOf(id, 1));
     });
 
     it('a key written in successive batches ends with the last value', async () => {
@@ -177,7 +188,7 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
       assertAllOk((await dest.write(first)).results, first);
       assertAllOk((await dest.write(second)).results, second);
       await settle(dest, runId);
-      assertHolds(await o.readAll(), id, fieldsOf(id, 2));
+      holds(await o.readAll(), id, fieldsOf(id, 2));
     });
 
     it('readBack(), when offered, returns what landed for held ids and nothing for absent ones', async (t) => {
@@ -218,9 +229,9 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
         assert.equal(bySeq.get(b.records[2].seq)?.status, 'ok');
         await settle(dest, runId);
         const contents = await o.readAll();
-        assertHolds(contents, good1, fieldsOf(good1, 1));
-        assertHolds(contents, good2, fieldsOf(good2, 1));
-        assert.ok(!contents.has(bad), 'the rejected row did not land');
+        holds(contents, good1, fieldsOf(good1, 1));
+        holds(contents, good2, fieldsOf(good2, 1));
+        assert.ok(!contents.has(keyOf(bad)), 'the rejected row did not land');
       });
     }
 
@@ -235,7 +246,7 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
         } finally {
           await d.close();
         }
-        assert.ok(!(await o.readAll()).has(idFor('limited')));
+        assert.ok(!(await o.readAll()).has(keyOf(idFor('limited'))));
       });
     }
 
@@ -250,7 +261,7 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
         } finally {
           await d.close();
         }
-        assert.ok(!(await o.readAll()).has(idFor('noauth')));
+        assert.ok(!(await o.readAll()).has(keyOf(idFor('noauth'))));
       });
     }
 
@@ -261,14 +272,14 @@ export function destinationConformance<C>(o: DestinationConformanceOptions<C>): 
         const a = batch(runA, [upsert(gone, 1), upsert(kept, 1)]);
         assertAllOk((await dest.write(a)).results, a);
         await settle(dest, runA);
-        assert.ok((await o.readAll()).has(gone));
+        assert.ok((await o.readAll()).has(keyOf(gone)));
         const runB = newRun();
         const b = batch(runB, [{ key: gone, op: 'delete', fields: { [idField]: gone } }]);
         assertAllOk((await dest.write(b)).results, b);
         await settle(dest, runB);
         const contents = await o.readAll();
-        assert.ok(!contents.has(gone), 'the deleted record is gone');
-        assertHolds(contents, kept, fieldsOf(kept, 1));
+        assert.ok(!contents.has(keyOf(gone)), 'the deleted record is gone');
+        holds(contents, kept, fieldsOf(kept, 1));
       });
     }
 
