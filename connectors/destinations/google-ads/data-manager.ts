@@ -6,6 +6,7 @@
  */
 import { IngestionServiceClient } from '@google-ads/datamanager';
 import { OAuth2Client } from 'google-auth-library';
+import { grpc } from 'google-gax';
 import type { ConnectorContext } from '../../types';
 import type { GoogleAdsDestinationConfig } from './config';
 import { Code, fieldViolations, retryDelayMs, toEbbError, type GaxFailure } from './errors';
@@ -31,7 +32,6 @@ export interface DataManagerApi {
 export async function connectDataManager(config: GoogleAdsDestinationConfig, ctx: ConnectorContext): Promise<DataManagerApi> {
   const token = config.accessToken ? await ctx.resolveSecret(config.accessToken, 'connection.accessToken') : undefined;
   const key = config.serviceAccountKey ? (JSON.parse(await ctx.resolveSecret(config.serviceAccountKey, 'connection.serviceAccountKey')) as Record<string, string>) : undefined;
-  const { grpc } = await import('google-gax');
   // An access token is handed to the client as an auth client, so it never looks for ambient credentials.
   const authClient = token ? new OAuth2Client() : undefined;
   authClient?.setCredentials({ access_token: token });

@@ -11,6 +11,7 @@ import { destinationConformance } from '../../conformance/destination-suite';
 import { createConnectorContext } from '../../context';
 import type { RecordWrite, WriteBatch } from '../../types';
 import { startDataManagerServer, type DataManagerServer } from '../../../test/servers/google-ads/data-manager';
+import { identifierKey, startOfflineUserDataJobServer, type OfflineUserDataJobServer } from '../../../test/servers/google-ads/offline-user-data-jobs';
 import { googleAdsDestination } from './index';
 import { hashEmail, sha256Hex } from './normalize';
 
@@ -147,5 +148,77 @@ describe('google-ads destination: Data Manager specifics', () => {
     );
     assert.ok(isEbbError(other) && other.kind === 'auth' && other.nonRetryable);
     assert.match(other.message, /grant the credentials' user or service account access to account 2222222222/);
+  });
+});
+
+// The OfflineUserDataJobs path: the real google-ads-api over insecure gRPC to our server.
+let jobsServer: OfflineUserDataJobServer;
+process.env.EBB_GADS_DEV_TOKEN = 'dev-token';
+process.env.EBB_GADS_DEV_WRONG = 'wrong-dev-token';
+process.env.EBB_GADS_SECRET = 'client-secret';
+process.env.EBB_GADS_REFRESH = 'refresh-token';
+const jobsConfig = (extra: Record<string, unknown> = {}) => ({
+  api: 'offline-user-data-jobs',
+  customerId: CUSTOMER,
+  developerToken: { env: 'EBB_GADS_DEV_TOKEN' },
+  oauth: { clientId: 'client-id', clientSecret: { env: 'EBB_GADS_SECRET' }, refreshToken: { env: 'EBB_GADS_REFRESH' } },
+  endpoint: { host: jobsServer.address, port: jobsServer.port, insecure: true },
+  ...extra,
+});
+const listName = `customers/${CUSTOMER}/userLists/${LIST}`;
+
+destinationConformance({
+  connector: googleAdsDestination,
+  setup: async () => {
+    jobsServer = await startOfflineUserDataJobServer({ developerToken: 'dev-token', customers: { [CUSTOMER]: [LIST] } });
+  },
+  teardown: async () => jobsServer?.close(),
+  makeConfig: () => jobsConfig(),
+  requiredFields: ['customerId'],
+  secretFields: ['developerToken'],
+  object: LIST,
+  idField: 'email',
+  fields: (id) => ({ email: id }),
+  membership: { contentKey: (id) => `email:${hashEmail(id)}` },
+  readAll: async () => new Map([...(jobsServer.lists.get(listName) ?? new Map()).keys()].map((k) => [k, {}])),
+  missingObject: '1111111111',
+  faults: {
+    rejectRow: () => ({ country_code: 'ZZ', first_name: 'Zed', last_name: 'Zulu', postal_code: '00000' }),
+    badAuth: () => jobsConfig({ developerToken: { env: 'EBB_GADS_DEV_WRONG' } }),
+  },
+});
+
+describe('google-ads destination: OfflineUserDataJobs specifics', () => {
+  let seq = 100_000;
+  const batch = (records: Omit<RecordWrite, 'seq'>[]): WriteBatch => {
+    const recs = records.map((r) => ({ ...r, seq: ++seq }));
+    return { object: LIST, idField: 'email', records: recs, idempotencyKey: `run:oudj:${recs[0]?.seq}` };
+  };
+  const open = () => googleAdsDestination.create(googleAdsDestination.configSchema.parse(jobsConfig()), createConnectorContext({ budget: new MemoryRequestBudget() }));
+
+  before(async () => {
+    jobsServer = await startOfflineUserDataJobServer({ developerToken: 'dev-token', customers: { [CUSTOMER]: [LIST] } });
+  });
+  after(async () => jobsServer?.close());
+
+  it('adds and removes go in separate jobs, each created, filled, run and polled to completion', async () => {
+    const d = open();
+    await d.write(batch([{ key: 'a', op: 'upsert', fields: { email: 'old@example.com' } }]));
+    const jobsBefore = jobsServer.jobs.size;
+    const r = await d.write(batch([{ key: 'a', op: 'delete', fields: { email: 'old@example.com' } }, { key: 'b', op: 'upsert', fields: { email: 'new@example.com', phone: '+33 1 23 45 67 89' } }]));
+    assert.deepEqual(r.results.map((x) => x.status), ['ok', 'ok']);
+    const jobs = [...jobsServer.jobs.values()].slice(jobsBefore);
+    assert.deepEqual(jobs.map((j) => [j.kind, j.status]), [['create', 'SUCCESS'], ['remove', 'SUCCESS']]);
+    const members = jobsServer.lists.get(listName)!;
+    assert.ok(!members.has(`email:${hashEmail('old@example.com')}`));
+    assert.deepEqual(members.get(`email:${hashEmail('new@example.com')}`), [{ hashed_email: hashEmail('new@example.com') }, { hashed_phone_number: sha256Hex('+33123456789') }]);
+  });
+
+  it('a bad operation is refused alone through partial failure, its code as the reason', async () => {
+    const d = open();
+    const r = await d.write(batch([{ key: 'x', op: 'upsert', fields: { email: 'x1@example.com' } }, { key: 'y', op: 'upsert', fields: { email: 'zz@example.com', first_name: 'Z', last_name: 'Z', country_code: 'ZZ', postal_code: '1' } }]));
+    assert.deepEqual(r.results.map((x) => x.status), ['ok', 'rejected']);
+    assert.equal((r.results[1] as { reason: string }).reason, 'Google Ads offline_user_data_job_error INVALID_COUNTRY_CODE');
+    assert.ok(jobsServer.lists.get(listName)!.has(identifierKey([{ hashed_email: hashEmail('x1@example.com') }])));
   });
 });

@@ -57,7 +57,7 @@ const gaxProtos = path.join(path.dirname(require.resolve('google-gax')), '..', '
 
 const regions = new Intl.DisplayNames(['en'], { type: 'region' });
 /** An assigned ISO-3166-1 alpha-2 code (the runtime's CLDR data knows its name). */
-function isCountry(code: string): boolean {
+export function isCountry(code: string): boolean {
   if (!/^[A-Z]{2}$/.test(code)) return false;
   const name = regions.of(code);
   return name !== undefined && name !== code && name !== 'Unknown Region';
