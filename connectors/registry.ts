@@ -3,6 +3,7 @@ import { duckdbSource } from './sources/duckdb';
 import { postgresSource } from './sources/postgres';
 import { bigquerySource } from './sources/bigquery';
 import { redshiftSource } from './sources/redshift';
+import { databricksSource } from './sources/databricks';
 import { postgresDestination } from './destinations/postgres';
 import { webhookDestination } from './destinations/webhook';
 import { fileDestination } from './destinations/file';
@@ -19,6 +20,7 @@ export const sourceConnectors: Record<string, SourceConnector<never>> = {
   postgres: postgresSource as SourceConnector<never>,
   bigquery: bigquerySource as SourceConnector<never>,
   redshift: redshiftSource as SourceConnector<never>,
+  databricks: databricksSource as SourceConnector<never>,
 };
 
 export const destinationConnectors: Record<string, DestinationConnector<never>> = {
