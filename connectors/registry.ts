@@ -4,6 +4,7 @@ import { postgresSource } from './sources/postgres';
 import { bigquerySource } from './sources/bigquery';
 import { redshiftSource } from './sources/redshift';
 import { databricksSource } from './sources/databricks';
+import { snowflakeSource } from './sources/snowflake';
 import { postgresDestination } from './destinations/postgres';
 import { webhookDestination } from './destinations/webhook';
 import { fileDestination } from './destinations/file';
@@ -21,6 +22,7 @@ export const sourceConnectors: Record<string, SourceConnector<never>> = {
   bigquery: bigquerySource as SourceConnector<never>,
   redshift: redshiftSource as SourceConnector<never>,
   databricks: databricksSource as SourceConnector<never>,
+  snowflake: snowflakeSource as SourceConnector<never>,
 };
 
 export const destinationConnectors: Record<string, DestinationConnector<never>> = {

@@ -1,0 +1,51 @@
+/**
+ * snowflake-sdk, promisified: a connection per source (opened on first use, credentials resolved
+ * on the worker), statements streamed with backpressure (`streamResult` + `streamRows()`).
+ */
+import snowflake from 'snowflake-sdk';
+import type { ConnectorContext } from '../../types';
+import type { SnowflakeSourceConfig } from './config';
+import type { SnowflakeColumn } from './values';
+
+// The driver logs every request at INFO; ebb's own logs say what matters.
+snowflake.configure({ logLevel: 'ERROR' });
+
+/** Opens and connects a connection. */
+export async function connectSnowflake(config: SnowflakeSourceConfig, ctx: ConnectorContext): Promise<snowflake.Connection> {
+  const password = await ctx.resolveSecret(config.password, 'source.connection.password');
+  const connection = snowflake.createConnection({
+    account: config.account,
+    username: config.username,
+    password,
+    ...(config.warehouse ? { warehouse: config.warehouse } : {}),
+    ...(config.database ? { database: config.database } : {}),
+    ...(config.schema ? { schema: config.schema } : {}),
+    ...(config.role ? { role: config.role } : {}),
+    ...(config.accessUrl ? { accessUrl: config.accessUrl } : {}),
+    application: 'ebb',
+  });
+  await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+  return connection;
+}
+
+/** A streamed statement: its columns (once known) and its rows as a readable stream. */
+export function streamStatement(connection: snowflake.Connection, sqlText: string): { rows: AsyncIterable<Record<string, unknown>>; columns: () => SnowflakeColumn[]; cancel: () => void } {
+  const statement = connection.execute({ sqlText, streamResult: true, fetchAsString: ['Number'] });
+  const rows = statement.streamRows() as AsyncIterable<Record<string, unknown>>;
+  return {
+    rows,
+    columns: () => (statement.getColumns() ?? []).map((c) => ({ name: c.getName(), type: c.getType(), precision: c.getPrecision(), scale: c.getScale() })),
+    cancel: () => statement.cancel(() => undefined),
+  };
+}
+
+/** Runs a statement for its columns only (the statement is planned, no row is read). */
+export async function statementColumns(connection: snowflake.Connection, sqlText: string): Promise<SnowflakeColumn[]> {
+  return new Promise((resolve, reject) => {
+    connection.execute({
+      sqlText,
+      fetchAsString: ['Number'],
+      complete: (err, stmt) => (err ? reject(err) : resolve((stmt.getColumns() ?? []).map((c) => ({ name: c.getName(), type: c.getType(), precision: c.getPrecision(), scale: c.getScale() })))),
+    });
+  });
+}
