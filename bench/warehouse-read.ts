@@ -4,6 +4,8 @@
  *
  *   node --import tsx bench/warehouse-read.ts redshift 1000000   # against $EBB_TEST_PG_URL
  *   node --import tsx bench/warehouse-read.ts bigquery 1000000   # against the emulator
+ *   node --import tsx bench/warehouse-read.ts snowflake 1000000  # snowflake-sdk against the DuckDB-backed endpoint
+ *   node --import tsx bench/warehouse-read.ts databricks 1000000 # Statement Execution API against the DuckDB-backed server
  *
  * Prints the setup time (not counted), the time to the first batch and rows/s over the whole read.
  */
@@ -14,6 +16,11 @@ import pg from 'pg';
 import { createConnectorContext } from '../connectors/context';
 import { bigquerySource } from '../connectors/sources/bigquery';
 import { redshiftSource } from '../connectors/sources/redshift';
+import { databricksSource } from '../connectors/sources/databricks';
+import { snowflakeSource } from '../connectors/sources/snowflake';
+import { startDatabricksServer } from '../test/servers/databricks/server';
+import { startSnowflakeServer } from '../test/servers/snowflake/server';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { Model } from '../domain/spec/schema';
 import type { Source } from '../connectors/types';
 import { startBigqueryEmulator } from '../test/helpers/bigquery-emulator';
@@ -76,7 +83,46 @@ async function bigquery(): Promise<void> {
   }
 }
 
-(kind === 'bigquery' ? bigquery() : redshift()).catch((err: unknown) => {
+/** A DuckDB `people` table behind the Snowflake or Databricks test endpoint. */
+async function duckdbPeople(): Promise<{ instance: DuckDBInstance; close(): void }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  const t = performance.now();
+  await c.run(`CREATE TABLE people AS SELECT i::INTEGER AS id, 'person' || i || '@example.com' AS email, i::DOUBLE / 4 AS score,
+               TIMESTAMP '2024-01-01' + to_minutes(i::BIGINT) AS updated_at FROM range(1, ${n + 1}) t(i)`);
+  c.closeSync();
+  console.log(`setup ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return { instance, close: () => instance.closeSync() };
+}
+
+async function snowflake(): Promise<void> {
+  const db = await duckdbPeople();
+  const server = await startSnowflakeServer({ instance: db.instance, username: 'bench', password: 'pw', ...(sizeArg ? { chunkRows: Number(sizeArg) } : {}) });
+  try {
+    const ctx = createConnectorContext({ env: { PW: 'pw' } });
+    const config = snowflakeSource.configSchema.parse({ account: 'bench', username: 'bench', password: { env: 'PW' }, accessUrl: server.url });
+    await time(snowflakeSource.create(config, ctx), { table: 'people' });
+  } finally {
+    await server.close();
+    db.close();
+  }
+}
+
+async function databricks(): Promise<void> {
+  const db = await duckdbPeople();
+  const server = await startDatabricksServer({ instance: db.instance, token: 't', warehouseId: 'wh', ...(sizeArg ? { chunkRows: Number(sizeArg) } : {}) });
+  try {
+    const ctx = createConnectorContext({ env: { T: 't' } });
+    const config = databricksSource.configSchema.parse({ host: server.url, warehouseId: 'wh', token: { env: 'T' } });
+    await time(databricksSource.create(config, ctx), { table: 'people' });
+  } finally {
+    await server.close();
+    db.close();
+  }
+}
+
+const benches: Record<string, () => Promise<void>> = { redshift, bigquery, snowflake, databricks };
+(benches[kind] ?? redshift)().catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });
