@@ -248,4 +248,25 @@ describe('canary, rollback and auto-halt', () => {
     assert.match(undoA.stdout, /pg: 100 records restored, 1 created records deleted/);
     assert.deepEqual(await contents(), original);
   });
+
+  it('rollbackWorkflow through the Temporal API, forced past a later run, restores what that run found', async () => {
+    await baseline('forced');
+    const original = await contents();
+    const withImages = spec('forced', { beforeImages: true });
+    await duckdb(warehouse, `UPDATE customers SET stage = 'run-a' WHERE customer_id <= 100`);
+    const a = await h.run(withImages);
+    await duckdb(warehouse, `UPDATE customers SET stage = 'run-b' WHERE customer_id BETWEEN 51 AND 150`);
+    await h.run(withImages);
+    const handle = await h.client.workflow.start('rollbackWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `rollback/forced/${a.runId}`,
+      args: [{ spec: withImages, runId: a.runId, force: true, reason: 'forced in a test' }],
+    });
+    const result = (await handle.result()) as { destinations: Array<{ destination: string; restored: number; deleted: number; failed: number }> };
+    assert.deepEqual(result.destinations, [{ destination: 'pg', restored: 100, deleted: 0, failed: 0 }]);
+    const now = await contents();
+    // Run A's records are back as A found them, the later run's overlap included; the rest of B stays.
+    assert.deepEqual(now.filter((r) => Number(r.id) <= 100), original.filter((r) => Number(r.id) <= 100));
+    assert.ok(now.filter((r) => Number(r.id) > 100 && Number(r.id) <= 150).every((r) => r.stage === 'run-b'));
+  });
 });
