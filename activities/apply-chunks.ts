@@ -41,7 +41,13 @@ export function makeApplyChunks(deps: ActivityDeps) {
       const metrics = applyMetrics(ctx.metricMeter.withTags({ sync: input.sync, destination: dest.name, kind: dest.kind }));
       // A write may legitimately take long (a destination's Retry-After, a slow bulk call).
       return withKeepAlive(ctx, () => progress, async () => {
-        const destination = openDestination(dest, withWaitCount(deps.connectorContext, (ms) => (budgetWaitMs += ms)));
+        const destination = openDestination(
+          dest,
+          withWaitCount(deps.connectorContext, (ms) => {
+            budgetWaitMs += ms;
+            metrics.budgetWait(ms);
+          }),
+        );
         const result = await using(destination, async (d) => {
           if (ctx.info.attempt === 1 && input.slice.from === 0) await d.check(dest.object);
           return applySlice({

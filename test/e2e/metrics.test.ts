@@ -69,7 +69,7 @@ describe('Prometheus metrics', () => {
 
     // The Grafana dashboard (deploy/) queries only metrics a worker really exports. Failure and
     // rate-limit counters appear only once such an event happened, so they are named here.
-    const onlyAfterEvents = new Set(['temporal_activity_execution_failed', 'temporal_workflow_failed', 'ebb_rate_limit_wait']);
+    const onlyAfterEvents = new Set(['temporal_activity_execution_failed', 'temporal_workflow_failed', 'ebb_rate_limit_wait', 'ebb_rate_budget_wait']);
     const dashboard = JSON.parse(await readFile(path.resolve(__dirname, '../../deploy/grafana/dashboards/ebb.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
     const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b((?:ebb|temporal)_[a-z_]+)/g)].map((m) => m[1]))));
     const exported = new Set(text.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]));
