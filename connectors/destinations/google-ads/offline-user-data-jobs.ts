@@ -30,18 +30,29 @@ interface OperationsCapable {
  * service, OAuth client and refresh token. For a local endpoint (`endpoint.insecure`), the
  * cache is seeded with clients aimed at it over insecure gRPC, so every call still goes through
  * the library, over the wire. (The cache is exported by its service module, which the package's
- * `exports` map hides, so it is loaded by path.)
+ * `exports` map hides, so it is loaded by path.) The cache expires entries after ten minutes and
+ * closes a client it replaces, so this runs before every use and only fills missing entries:
+ * connections sharing an OAuth client and endpoint share its local client, and none is closed
+ * under another. The endpoint joins the cache key through `grpc_channel_options` (part of the
+ * library's key), so a client aimed at another local endpoint is never reused.
  */
 function seedLocalClients(config: GoogleAdsDestinationConfig, clientId: string, refreshToken: string): void {
   if (!config.endpoint?.insecure) return;
   const load = createRequire(__filename);
-  const { serviceCache } = load(path.join(path.dirname(load.resolve('google-ads-api')), 'service.js')) as { serviceCache: { set(key: string, value: unknown): void } };
+  const { serviceCache } = load(path.join(path.dirname(load.resolve('google-ads-api')), 'service.js')) as { serviceCache: { has(key: string): boolean; set(key: string, value: unknown): void } };
   const node = googleAdsNode as unknown as Record<string, new (opts: unknown) => unknown>;
   for (const service of ['OfflineUserDataJobServiceClient', 'GoogleAdsServiceClient']) {
+    const key = `${service}_${clientId}_${refreshToken}_${JSON.stringify(localChannelOptions(config))}`;
+    if (serviceCache.has(key)) continue;
     // An auth client without credentials: the local channel carries none, and none are looked for.
     const client = new node[service]({ servicePath: config.endpoint.host, port: config.endpoint.port, sslCreds: grpc.credentials.createInsecure(), authClient: new OAuth2Client() });
-    serviceCache.set(`${service}_${clientId}_${refreshToken}_null`, client);
+    serviceCache.set(key, client);
   }
+}
+
+/** Channel options that name a local endpoint (unused by gRPC: they only key the library's cache). */
+function localChannelOptions(config: GoogleAdsDestinationConfig): Record<string, string> | null {
+  return config.endpoint?.insecure ? { 'ebb.local_endpoint': `${config.endpoint.host}:${config.endpoint.port}` } : null;
 }
 
 /** Opens the Google Ads API customer (credentials resolved on the worker). */
@@ -53,13 +64,15 @@ export async function connectOfflineUserDataJobs(config: GoogleAdsDestinationCon
   const clientSecret = await ctx.resolveSecret(config.oauth.clientSecret, 'connection.oauth.clientSecret');
   const refreshToken = await ctx.resolveSecret(config.oauth.refreshToken, 'connection.oauth.refreshToken');
   seedLocalClients(config, config.oauth.clientId, refreshToken);
-  const api = new GoogleAdsApi({ client_id: config.oauth.clientId, client_secret: clientSecret, developer_token: developerToken });
+  const channel = localChannelOptions(config);
+  const api = new GoogleAdsApi({ client_id: config.oauth.clientId, client_secret: clientSecret, developer_token: developerToken, ...(channel ? { grpc_channel_options: channel as never } : {}) });
   const customer: Customer = api.Customer({ customer_id: config.customerId, login_customer_id: config.loginCustomerId, refresh_token: refreshToken });
   const account = `google-ads:${config.customerId}`;
   const site = (list: string) => ({ customerId: config.customerId, list });
   const userList = (list: string) => `customers/${config.customerId}/userLists/${list}`;
   const call = async <T>(list: string, fn: () => Promise<T>): Promise<T> => {
     await ctx.budget?.take(account, config.rateLimit);
+    seedLocalClients(config, config.oauth!.clientId, refreshToken);
     try {
       return await fn();
     } catch (err) {
