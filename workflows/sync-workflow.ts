@@ -170,7 +170,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncRunRes
 
     if (spec.canary && !progress.canary) {
       setPhase(progress, 'canary');
-      await writeSlices('canary');
+      // Never commit here, even when the cohort is every change: the decision comes first.
+      await writeSlices('canary', false);
       if (!halted) {
         progress.canary = await decideCanary(spec, spec.canary, plan, runId, progress, setPhase);
         if (progress.canary.decision === 'rejected') {

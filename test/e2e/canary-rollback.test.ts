@@ -156,6 +156,20 @@ describe('canary, rollback and auto-halt', () => {
     await assertReplays('approval timeout', handle);
   });
 
+  it('a canary covering every change commits nothing before its decision', async () => {
+    await baseline('canary-all');
+    const before = await contents();
+    await duckdb(warehouse, `UPDATE customers SET stage = 'churned' WHERE customer_id <= 30`);
+    const handle = await h.start(spec('canary-all', { canary: { cohort: { percent: 100 }, promote: 'approval' } }));
+    const waiting = await waitForPhase(handle, 'awaiting-canary-approval');
+    assert.equal(waiting.plan?.destinations[0].canaryRows, 30);
+    assert.equal(waiting.destinations.pg.committed, undefined, 'not committed while the canary waits');
+    await handle.executeUpdate(rejectCanaryUpdate, { args: [{ by: 'test' }] });
+    await failureOf(handle.result());
+    assert.deepEqual(await contents(), before);
+    assert.equal((await h.run(spec('canary-all'), { dryRun: true })).destinations[0].changes, 30, 'the next run plans every change again');
+  });
+
   it('a canary whose read-back does not match what was sent is rejected by the checks and rolled back', async () => {
     await baseline('canary-readback');
     const before = await contents();
