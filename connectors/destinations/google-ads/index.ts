@@ -7,9 +7,7 @@
  */
 import type { Destination, DestinationConnector } from '../../types';
 import { googleAdsDestinationConfigSchema, type GoogleAdsDestinationConfig } from './config';
-import { connectDataManager } from './data-manager';
 import { MEMBER_FIELDS } from './members';
-import { connectOfflineUserDataJobs } from './offline-user-data-jobs';
 import { writeBatch, type MembershipApi } from './write';
 
 /** The `google-ads` destination connector. */
@@ -20,7 +18,12 @@ export const googleAdsDestination: DestinationConnector<GoogleAdsDestinationConf
   create(config, ctx): Destination {
     let api: Promise<MembershipApi & { close(): Promise<void>; check(list: string): Promise<void> }> | undefined;
     const connect = () => {
-      api ??= config.api === 'datamanager' ? connectDataManager(config, ctx) : connectOfflineUserDataJobs(config, ctx);
+      // The client libraries load on first use: google-ads-api alone weighs ~200 MB, which a worker
+      // with no Google Ads destination should not carry.
+      api ??=
+        config.api === 'datamanager'
+          ? import('./data-manager.js').then((m) => m.connectDataManager(config, ctx))
+          : import('./offline-user-data-jobs.js').then((m) => m.connectOfflineUserDataJobs(config, ctx));
       api.catch(() => (api = undefined));
       return api;
     };

@@ -5,7 +5,7 @@
  * ./client.ts for the shared rate budget.
  */
 import type { Destination, DestinationConnector, ObjectDescription } from '../../types';
-import { connectHubSpot, type HubSpotApi } from './client';
+import type { HubSpotApi } from './client';
 import { hubspotDestinationConfigSchema, type HubSpotDestinationConfig } from './config';
 import { readBack, writeBatch } from './write';
 
@@ -18,7 +18,8 @@ export const hubspotDestination: DestinationConnector<HubSpotDestinationConfig> 
     let api: Promise<HubSpotApi> | undefined;
     // The token is resolved on first use, on the worker; a failed resolution is not cached.
     const connect = () => {
-      api ??= connectHubSpot(config, ctx);
+      // The client library loads on first use, so workers without a HubSpot destination do not carry it.
+      api ??= import('./client.js').then((m) => m.connectHubSpot(config, ctx));
       api.catch(() => (api = undefined));
       return api;
     };

@@ -4,7 +4,7 @@
  * rules (Collections or Bulk API 2.0) and ./client.ts for the daily API budget.
  */
 import type { Destination, DestinationConnector, ObjectDescription } from '../../types';
-import { connectSalesforce, type SalesforceApi } from './client';
+import type { SalesforceApi } from './client';
 import { salesforceDestinationConfigSchema, type SalesforceDestinationConfig } from './config';
 import { readBack, writeBatch } from './write';
 
@@ -27,7 +27,8 @@ export const salesforceDestination: DestinationConnector<SalesforceDestinationCo
   create(config, ctx): Destination {
     let api: Promise<SalesforceApi> | undefined;
     const connect = () => {
-      api ??= connectSalesforce(config, ctx);
+      // jsforce loads on first use, so workers without a Salesforce destination do not carry it.
+      api ??= import('./client.js').then((m) => m.connectSalesforce(config, ctx));
       api.catch(() => (api = undefined));
       return api;
     };

@@ -7,8 +7,9 @@ import type { ConnectorContext } from '../../types';
 import type { SnowflakeSourceConfig } from './config';
 import type { SnowflakeColumn } from './values';
 
-// The driver logs every request at INFO; ebb's own logs say what matters.
-snowflake.configure({ logLevel: 'ERROR' });
+// The driver logs to a snowflake.log file in the working directory; ebb's own errors say what
+// matters (they carry the driver's code and message), so its log stays off.
+snowflake.configure({ logLevel: 'OFF' });
 
 /** Opens and connects a connection. */
 export async function connectSnowflake(config: SnowflakeSourceConfig, ctx: ConnectorContext): Promise<snowflake.Connection> {

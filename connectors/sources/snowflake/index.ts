@@ -9,12 +9,15 @@ import type { Model } from '../../../domain/spec/schema';
 import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
 import { DEFAULT_BATCH_SIZE } from '../rebatch';
 import { assertDistinctColumns, limitZero, projection, quoteIdent, wrapModel } from '../sql-model';
-import { connectSnowflake, statementColumns, streamStatement } from './client';
+import type * as Client from './client';
 import { snowflakeSourceConfigSchema, type SnowflakeSourceConfig } from './config';
 import { toEbbError } from './errors';
 import { rowOf, type SnowflakeColumn } from './values';
 
 export type { SnowflakeSourceConfig } from './config';
+
+/** snowflake-sdk loads on first use, so workers without a Snowflake source do not carry it. */
+const client = (): Promise<typeof Client> => import('./client.js');
 
 const TYPE_NAMES: Record<string, string> = { fixed: 'NUMBER', real: 'FLOAT', text: 'VARCHAR', boolean: 'BOOLEAN', date: 'DATE', timestamp_ntz: 'TIMESTAMP_NTZ', timestamp_ltz: 'TIMESTAMP_LTZ', timestamp_tz: 'TIMESTAMP_TZ' };
 
@@ -29,7 +32,7 @@ class SnowflakeSource implements Source {
 
   private connect(): Promise<snowflake.Connection> {
     if (this.closed) throw fatalError(`${this.label}: used after close()`, { path: 'connection' });
-    this.connection ??= connectSnowflake(this.config, this.ctx);
+    this.connection ??= client().then((c) => c.connectSnowflake(this.config, this.ctx));
     this.connection.catch(() => (this.connection = undefined));
     return this.connection;
   }
@@ -42,11 +45,11 @@ class SnowflakeSource implements Source {
     }
   }
 
-  check = (model: Model): Promise<void> => this.guard(model, async (c) => void (await statementColumns(c, limitZero(wrapModel(model).sql))));
+  check = (model: Model): Promise<void> => this.guard(model, async (c) => void (await (await client()).statementColumns(c, limitZero(wrapModel(model).sql))));
 
   columns = (model: Model): Promise<ColumnInfo[]> =>
     this.guard(model, async (c) => {
-      const cols = await statementColumns(c, limitZero(wrapModel(model).sql));
+      const cols = await (await client()).statementColumns(c, limitZero(wrapModel(model).sql));
       assertDistinctColumns(cols.map((x) => x.name), objectOf(model), this.label);
       return cols.map((x) => ({ name: x.name, type: x.type === 'fixed' ? `NUMBER(${x.precision},${x.scale})` : (TYPE_NAMES[x.type] ?? x.type.toUpperCase()) }));
     });
@@ -54,6 +57,7 @@ class SnowflakeSource implements Source {
   async *read(request: ReadRequest): AsyncGenerator<Row[]> {
     try {
       const connection = await this.connect();
+      const { statementColumns, streamStatement } = await client();
       const wrapped = wrapModel(request.model);
       const select = projection(request.columns);
       let sql = select === '*' ? wrapped.sql : `SELECT ${select} FROM (${wrapped.sql}) AS ebb_cols`;
