@@ -153,6 +153,7 @@ describe('google-ads destination: Data Manager specifics', () => {
 
 // The OfflineUserDataJobs path: the real google-ads-api over insecure gRPC to our server.
 let jobsServer: OfflineUserDataJobServer;
+let jobsLimited: OfflineUserDataJobServer;
 process.env.EBB_GADS_DEV_TOKEN = 'dev-token';
 process.env.EBB_GADS_DEV_WRONG = 'wrong-dev-token';
 process.env.EBB_GADS_SECRET = 'client-secret';
@@ -171,8 +172,12 @@ destinationConformance({
   connector: googleAdsDestination,
   setup: async () => {
     jobsServer = await startOfflineUserDataJobServer({ developerToken: 'dev-token', customers: { [CUSTOMER]: [LIST] } });
+    jobsLimited = await startOfflineUserDataJobServer({ developerToken: 'dev-token', customers: { [CUSTOMER]: [LIST] }, rateLimit: { max: 0, windowMs: 60_000 } });
   },
-  teardown: async () => jobsServer?.close(),
+  teardown: async () => {
+    await jobsServer?.close();
+    await jobsLimited?.close();
+  },
   makeConfig: () => jobsConfig(),
   requiredFields: ['customerId'],
   secretFields: ['developerToken'],
@@ -185,6 +190,7 @@ destinationConformance({
   faults: {
     rejectRow: () => ({ country_code: 'ZZ', first_name: 'Zed', last_name: 'Zulu', postal_code: '00000' }),
     badAuth: () => jobsConfig({ developerToken: { env: 'EBB_GADS_DEV_WRONG' } }),
+    rateLimited: () => jobsConfig({ endpoint: { host: jobsLimited.address, port: jobsLimited.port, insecure: true } }),
   },
 });
 

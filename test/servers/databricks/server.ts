@@ -247,6 +247,8 @@ export async function startDatabricksServer(o: DatabricksServerOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of statements.values()) s.connection?.closeSync();
+        // Clients keep idle keep-alive sockets open; close() alone would wait for them.
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };

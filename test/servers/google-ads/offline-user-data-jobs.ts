@@ -43,6 +43,8 @@ export interface OfflineUserDataJobServerOptions {
   developerToken: string;
   /** Customer id → its user list ids. */
   customers: Record<string, string[]>;
+  /** At most this many requests per window, then RESOURCE_EXHAUSTED with RetryInfo (default: unlimited). */
+  rateLimit?: { max: number; windowMs: number };
 }
 
 /** A running server. */
@@ -76,8 +78,20 @@ export async function startOfflineUserDataJobServer(o: OfflineUserDataJobServerO
   const calls = { create: 0, add: 0, run: 0, poll: 0 };
   let next = 1;
 
-  const authorized = (call: ServerUnaryCall<unknown, unknown>) => call.metadata.get('developer-token')[0] === o.developerToken;
-  const denied = () => rpcError(GrpcStatus.PERMISSION_DENIED, 'The developer token is not valid (DEVELOPER_TOKEN_INVALID).');
+  const arrivals: number[] = [];
+  /** Why the call is refused (a bad developer token, or the rate), or undefined. */
+  const refusal = (call: ServerUnaryCall<unknown, unknown>) => {
+    if (call.metadata.get('developer-token')[0] !== o.developerToken) return rpcError(GrpcStatus.PERMISSION_DENIED, 'The developer token is not valid (DEVELOPER_TOKEN_INVALID).');
+    if (!o.rateLimit) return undefined;
+    const now = Date.now();
+    while (arrivals.length && arrivals[0] <= now - o.rateLimit.windowMs) arrivals.shift();
+    if (arrivals.length >= o.rateLimit.max) {
+      const retryAfterMs = arrivals.length ? arrivals[0] + o.rateLimit.windowMs - now : o.rateLimit.windowMs;
+      return rpcError(GrpcStatus.RESOURCE_EXHAUSTED, 'Too many requests. Retry in a while (RESOURCE_TEMPORARILY_EXHAUSTED).', { retryAfterMs });
+    }
+    arrivals.push(now);
+    return undefined;
+  };
 
   const failure = (violations: Array<{ index: number; message: string; code: Record<string, string> }>) => {
     const encoded = errors.GoogleAdsFailure.encode(
@@ -91,7 +105,8 @@ export async function startOfflineUserDataJobServer(o: OfflineUserDataJobServerO
   const service = {
     CreateOfflineUserDataJob(call: ServerUnaryCall<{ customer_id?: string; job?: { type?: string; customer_match_user_list_metadata?: { user_list?: string } } }, unknown>, cb: sendUnaryData<unknown>) {
       calls.create++;
-      if (!authorized(call)) return cb(denied());
+      const refused = refusal(call);
+      if (refused) return cb(refused);
       const { customer_id: customer = '', job } = call.request;
       if (!(customer in o.customers)) return cb(rpcError(GrpcStatus.PERMISSION_DENIED, `The caller does not have permission to access customer ${customer} (USER_PERMISSION_DENIED).`));
       if (job?.type !== 'CUSTOMER_MATCH_USER_LIST') return cb(rpcError(GrpcStatus.INVALID_ARGUMENT, 'Only CUSTOMER_MATCH_USER_LIST jobs are supported here.'));
@@ -103,7 +118,8 @@ export async function startOfflineUserDataJobServer(o: OfflineUserDataJobServerO
     },
     AddOfflineUserDataJobOperations(call: ServerUnaryCall<{ resource_name?: string; enable_partial_failure?: boolean; operations?: Array<{ create?: UserData; remove?: UserData }> }, unknown>, cb: sendUnaryData<unknown>) {
       calls.add++;
-      if (!authorized(call)) return cb(denied());
+      const refused = refusal(call);
+      if (refused) return cb(refused);
       const job = jobs.get(call.request.resource_name ?? '');
       if (!job) return cb(rpcError(GrpcStatus.NOT_FOUND, 'Offline user data job not found.'));
       if (job.status !== 'PENDING') return cb(rpcError(GrpcStatus.FAILED_PRECONDITION, 'Operations can only be added to a PENDING job (INVALID_JOB_STATUS).'));
@@ -131,7 +147,8 @@ export async function startOfflineUserDataJobServer(o: OfflineUserDataJobServerO
     },
     RunOfflineUserDataJob(call: ServerUnaryCall<{ resource_name?: string }, unknown>, cb: sendUnaryData<unknown>) {
       calls.run++;
-      if (!authorized(call)) return cb(denied());
+      const refused = refusal(call);
+      if (refused) return cb(refused);
       const job = jobs.get(call.request.resource_name ?? '');
       if (!job) return cb(rpcError(GrpcStatus.NOT_FOUND, 'Offline user data job not found.'));
       if (job.status !== 'PENDING') return cb(rpcError(GrpcStatus.FAILED_PRECONDITION, 'The job has already run (INVALID_JOB_STATUS).'));

@@ -278,6 +278,11 @@ export async function startHubSpotServer(o: HubSpotServerOptions): Promise<HubSp
       }
       return out;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Clients keep idle keep-alive sockets open; close() alone would wait for them.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -260,6 +260,8 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
     close: () =>
       new Promise<void>((resolve) => {
         for (const q of queries.values()) if (!q.done) q.connection.closeSync();
+        // Clients keep idle keep-alive sockets open; close() alone would wait for them.
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
