@@ -1,180 +1,166 @@
 /**
  * A local Salesforce REST API for tests, driven by the real jsforce. It speaks the routes jsforce
- * calls and enforces Salesforce's documented rules: sObject Collections of at most 200 records
- * with per-record results (allOrNone false), the save rules in ./sobjects.ts, SOQL for
- * `SELECT … FROM … WHERE field IN (…)`, the six Bulk API 2.0 ingest routes with CSV results, the
- * daily API allocation reported in `Sforce-Limit-Info` and refused with REQUEST_LIMIT_EXCEEDED,
- * and Bearer-token auth (401 INVALID_SESSION_ID).
+ * calls and enforces Salesforce's documented rules: describe, sObject Collections of at most 200
+ * records with per-record results (./collections.ts, save rules in ./sobjects.ts), SOQL
+ * `SELECT … FROM … WHERE field IN (…)` with paging (./soql.ts), the Bulk API 2.0 ingest routes
+ * with CSV results (./bulk.ts), `/limits` and the daily API allocation reported in every
+ * `Sforce-Limit-Info` header and refused with 403 REQUEST_LIMIT_EXCEEDED, Bearer-token auth
+ * (401 INVALID_SESSION_ID) and the client-credentials token endpoint (./oauth.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BulkJobs } from './bulk';
-import { runSoql } from './soql';
+import { deleteCollection, sfErrors, updateCollection, upsertCollection, type Reply } from './collections';
+import { tokenEndpoint, type ConnectedApp } from './oauth';
+import { SoqlEngine } from './soql';
 import { SObjectType, type SfField } from './sobjects';
+import { STANDARD_OBJECTS } from './standard-objects';
 
-/** Salesforce's cap on records per sObject Collections call. */
-export const MAX_COLLECTION = 200;
+export { MAX_COLLECTION } from './collections';
 
 /** Options of {@link startSalesforceServer}. */
 export interface SalesforceServerOptions {
+  /** A token the org accepts from the start (as if issued earlier). */
   token: string;
   /** API calls allowed per 24 h (default 15,000, a Developer Edition org). */
   dailyApiLimit?: number;
-  /** sObject types beyond Contact and Account. */
+  /** sObject types beyond the standard ones in ./standard-objects.ts. */
   objects?: Record<string, { keyPrefix: string; fields: SfField[] }>;
+  /** SOQL records per page (default 2,000, Salesforce's default). */
+  queryPageSize?: number;
+  /** Polls that see a closed Bulk job InProgress before JobComplete (default 1). */
+  bulkPollsInProgress?: number;
+  /** A connected app with the client-credentials flow enabled. */
+  connectedApp?: ConnectedApp;
 }
 
 /** A running server. */
 export interface SalesforceServer {
   url: string;
   objects: Map<string, SObjectType>;
-  /** REST calls counted against the daily allocation, and calls by route. */
+  /** REST calls counted against the daily allocation. */
   apiUsage(): number;
+  /** Calls by route (`describe`, `collections.upsert`, `query`, `bulk.POST`, …), refused ones included. */
   calls: Record<string, number>;
+  /** The largest Collections call accepted (refused ones are answered EXCEEDED_ID_LIMIT). */
   maxCollectionSeen: number;
+  /** Bulk ingest jobs by state. */
+  bulkJobStates(): Record<string, number>;
+  /** Answers the next `count` API calls with `status` (a 503 outage, say). */
+  failNext(count: number, status?: number): void;
+  /** Revokes every token issued through the client-credentials flow (they expired). */
+  expireIssuedTokens(): void;
   /** Records of `type` by the value of `field`, without system fields. */
   contents(type: string, field: string): Map<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
-
-const STANDARD: Record<string, { keyPrefix: string; fields: SfField[] }> = {
-  Contact: {
-    keyPrefix: '003',
-    fields: [
-      { name: 'LastName', type: 'string', length: 80, nillable: false },
-      { name: 'FirstName', type: 'string', length: 40 },
-      { name: 'Email', type: 'email', length: 80 },
-      { name: 'Ebb_Id__c', type: 'string', length: 64, externalId: true, unique: true },
-      { name: 'Lifecycle__c', type: 'picklist', length: 40 },
-      { name: 'Score__c', type: 'double' },
-      { name: 'Name', type: 'string', length: 121, createable: false, updateable: false },
-    ],
-  },
-  Account: {
-    keyPrefix: '001',
-    fields: [
-      { name: 'Name', type: 'string', length: 255, nillable: false },
-      { name: 'Ebb_Account_Id__c', type: 'string', length: 64, externalId: true, unique: true },
-      { name: 'Industry', type: 'picklist', length: 40 },
-    ],
-  },
-};
 
 const SYSTEM = new Set(['Id', 'CreatedDate', 'LastModifiedDate', 'attributes']);
 
 /** Starts the server on a free local port. */
 export async function startSalesforceServer(o: SalesforceServerOptions): Promise<SalesforceServer> {
   const objects = new Map<string, SObjectType>();
-  for (const [name, d] of Object.entries({ ...STANDARD, ...(o.objects ?? {}) })) objects.set(name, new SObjectType(name, d.keyPrefix, d.fields));
+  for (const [name, d] of Object.entries({ ...STANDARD_OBJECTS, ...(o.objects ?? {}) })) objects.set(name, new SObjectType(name, d.keyPrefix, d.fields));
   const limit = o.dailyApiLimit ?? 15_000;
+  const tokens = new Set([o.token]);
+  let url = '';
   let used = 0;
   let maxCollectionSeen = 0;
+  let outage = { count: 0, status: 503 };
   const calls: Record<string, number> = {};
-  const bulk = new BulkJobs(objects);
-
-  const sfErrors = (status: number, errorCode: string, message: string) => ({ status, body: [{ message, errorCode }] });
-  const typeOf = (name: string) => objects.get(name);
+  const bulk = new BulkJobs(objects, o.bulkPollsInProgress ?? 1);
+  const soql = new SoqlEngine(objects, o.queryPageSize ?? 2_000);
+  const seen = (n: number) => (maxCollectionSeen = Math.max(maxCollectionSeen, n));
   const notFound = (name: string) => sfErrors(404, 'NOT_FOUND', `The requested resource does not exist: sObject type '${name}' is not supported.`);
+  const json = (raw: string) => (raw ? (JSON.parse(raw) as Record<string, never>) : {});
 
-  const upsertCollection = (type: SObjectType, extField: string, body: { allOrNone?: boolean; records?: Record<string, unknown>[] }) => {
-    const records = body.records ?? [];
-    if (records.length > MAX_COLLECTION) return sfErrors(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
-    const ext = type.fields.get(extField);
-    if (!ext || !(ext.externalId || ext.name === 'Id')) return sfErrors(400, 'INVALID_FIELD', `Field ${extField} is not an External ID or Id field for ${type.name}`);
-    maxCollectionSeen = Math.max(maxCollectionSeen, records.length);
-    return {
-      status: 200,
-      body: records.map((r) => {
-        const { attributes: _a, ...values } = r;
-        const key = values[extField];
-        if (key === undefined || key === null || key === '') return { success: false, errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${extField} not specified`, fields: [extField] }] };
-        const existing = type.findBy(extField, key);
-        const errors = type.validate(values, !existing, existing);
-        if (errors.length) return { success: false, errors };
-        const saved = type.save(values, existing);
-        return { id: saved.Id, success: true, errors: [], created: !existing };
-      }),
-    };
-  };
-
-  const deleteCollection = (ids: string[]) => {
-    if (ids.length > MAX_COLLECTION) return sfErrors(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
-    return {
-      status: 200,
-      body: ids.map((id) => {
-        const type = [...objects.values()].find((t) => t.records.has(id));
-        if (!type) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
-        type.records.delete(id);
-        return { id, success: true, errors: [] };
-      }),
-    };
-  };
-
-  const route = (req: IncomingMessage, raw: string): { status: number; body: unknown; type?: string } => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const m = /^\/services\/data\/v(\d+\.\d)(\/.*)$/.exec(url.pathname);
+  const route = (method: string, path: string, query: URLSearchParams, raw: string): Reply => {
+    const m = /^\/services\/data\/v(\d+\.\d)(\/.*)$/.exec(path);
     if (!m) return sfErrors(404, 'NOT_FOUND', 'The requested resource does not exist');
-    const rest = m[2];
-    const json = () => (raw ? (JSON.parse(raw) as Record<string, never>) : {});
-    let r: RegExpExecArray | null;
+    const [, version, rest] = m;
     const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
-    if ((r = /^\/sobjects\/([^/]+)\/describe$/.exec(rest)) && req.method === 'GET') {
+    let r: RegExpExecArray | null;
+    if ((r = /^\/sobjects\/([^/]+)\/describe$/.exec(rest)) && method === 'GET') {
       count('describe');
-      const t = typeOf(r[1]);
+      const t = objects.get(r[1]);
       return t ? { status: 200, body: t.describe() } : notFound(r[1]);
     }
-    if ((r = /^\/composite\/sobjects\/([^/]+)\/([^/]+)$/.exec(rest)) && req.method === 'PATCH') {
+    if ((r = /^\/composite\/sobjects\/([^/]+)\/([^/]+)$/.exec(rest)) && method === 'PATCH') {
       count('collections.upsert');
-      const t = typeOf(r[1]);
-      return t ? upsertCollection(t, r[2], json()) : notFound(r[1]);
+      const t = objects.get(r[1]);
+      return t ? upsertCollection(t, r[2], json(raw), seen) : notFound(r[1]);
     }
-    if (rest === '/composite/sobjects' && req.method === 'DELETE') {
+    if (rest === '/composite/sobjects' && method === 'PATCH') {
+      count('collections.update');
+      return updateCollection(objects, json(raw), seen);
+    }
+    if (rest === '/composite/sobjects' && method === 'DELETE') {
       count('collections.delete');
-      return deleteCollection((url.searchParams.get('ids') ?? '').split(',').filter(Boolean));
+      return deleteCollection(objects, (query.get('ids') ?? '').split(',').filter(Boolean));
     }
-    if (rest === '/query' && req.method === 'GET') {
+    if (rest === '/query' && method === 'GET') {
       count('query');
-      return runSoql(objects, url.searchParams.get('q') ?? '');
+      return soql.run(query.get('q') ?? '', version);
     }
-    if (rest === '/limits' && req.method === 'GET') {
+    if ((r = /^\/query\/([^/]+)$/.exec(rest)) && method === 'GET') {
+      count('query.more');
+      return soql.more(r[1], version);
+    }
+    if (rest === '/limits' && method === 'GET') {
       count('limits');
-      return { status: 200, body: { DailyApiRequests: { Max: limit, Remaining: Math.max(0, limit - used) } } };
+      return { status: 200, body: { DailyApiRequests: { Max: limit, Remaining: Math.max(0, limit - used) }, DailyBulkV2QueryJobs: { Max: 10_000, Remaining: 10_000 } } };
     }
     if (rest.startsWith('/jobs/ingest')) {
-      count(`bulk.${req.method}`);
-      return bulk.handle(req.method ?? 'GET', rest.slice('/jobs/ingest'.length), raw);
+      count(`bulk.${method}`);
+      return bulk.handle(method, rest.slice('/jobs/ingest'.length).replace(/\/$/, ''), raw);
     }
-    return sfErrors(404, 'NOT_FOUND', `The requested resource does not exist: ${req.method} ${rest}`);
+    return sfErrors(404, 'NOT_FOUND', `The requested resource does not exist: ${method} ${rest}`);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const send = (status: number, body: unknown, type = 'application/json;charset=UTF-8') => {
-      res.writeHead(status, { 'content-type': type, 'sforce-limit-info': `api-usage=${used}/${limit}` });
-      res.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const send = (r: Reply) => {
+      const headers: Record<string, string> = { 'content-type': r.type ?? 'application/json;charset=UTF-8' };
+      if (req.url?.startsWith('/services/data/')) headers['sforce-limit-info'] = `api-usage=${used}/${limit}`;
+      res.writeHead(r.status, headers);
+      res.end(r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
     };
-    if (req.headers.authorization !== `Bearer ${o.token}`) return send(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
-    if (used >= limit) return send(403, [{ message: `TotalRequests Limit exceeded.`, errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    if (u.pathname === '/services/oauth2/token' && req.method === 'POST') return send(tokenEndpoint(o.connectedApp, new URLSearchParams(raw), url, tokens));
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!bearer || !tokens.has(bearer)) return send(sfErrors(401, 'INVALID_SESSION_ID', 'Session expired or invalid'));
+    if (used >= limit) return send(sfErrors(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'));
     used++;
+    if (outage.count > 0) {
+      outage.count--;
+      return send(sfErrors(outage.status, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable'));
+    }
     try {
-      const r = route(req, Buffer.concat(chunks).toString('utf8'));
-      send(r.status, r.body, r.type);
+      send(route(req.method ?? 'GET', u.pathname, u.searchParams, raw));
     } catch (err) {
-      send(400, [{ message: `JSON_PARSER_ERROR: ${(err as Error).message}`, errorCode: 'JSON_PARSER_ERROR' }]);
+      send(sfErrors(400, 'JSON_PARSER_ERROR', `The request body is not valid JSON: ${(err as Error).name}`));
     }
   };
 
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     objects,
     apiUsage: () => used,
     calls,
     get maxCollectionSeen() {
       return maxCollectionSeen;
+    },
+    bulkJobStates: () => bulk.states(),
+    failNext(count, status = 503) {
+      outage = { count, status };
+    },
+    expireIssuedTokens() {
+      for (const t of tokens) if (t !== o.token) tokens.delete(t);
     },
     contents(type, field) {
       const out = new Map<string, Record<string, unknown>>();
