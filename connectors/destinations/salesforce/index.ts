@@ -1,23 +1,15 @@
 /**
  * The `salesforce` destination: sObjects through jsforce. `object` is the sObject; the sync's
- * `idField` is the external id field records are upserted by. See ./write.ts for the write
- * rules (Collections or Bulk API 2.0) and ./client.ts for the daily API budget.
+ * `idField` is the External ID field records are matched on. The object's describe is read once
+ * per connection and every batch is checked against it before anything is sent
+ * (./describe-check.ts); ./write.ts has the write rules (Collections or Bulk API 2.0) and
+ * ./client.ts the daily API budget and the usage read from `Sforce-Limit-Info`.
  */
 import type { Destination, DestinationConnector, ObjectDescription } from '../../types';
 import type { SalesforceApi } from './client';
 import { salesforceDestinationConfigSchema, type SalesforceDestinationConfig } from './config';
+import { toFieldInfo, verifyWrite, type SObjectField } from './describe-check';
 import { readBack, writeBatch } from './write';
-
-/** A field as jsforce's describe returns it (the parts ebb reads). */
-interface DescribeField {
-  name: string;
-  type: string;
-  createable: boolean;
-  updateable: boolean;
-  nillable: boolean;
-  externalId: boolean;
-  defaultedOnCreate: boolean;
-}
 
 /** The `salesforce` destination connector. */
 export const salesforceDestination: DestinationConnector<SalesforceDestinationConfig> = {
@@ -32,28 +24,32 @@ export const salesforceDestination: DestinationConnector<SalesforceDestinationCo
       api.catch(() => (api = undefined));
       return api;
     };
-    const describe = async (object: string): Promise<ObjectDescription> => {
-      const a = await connect();
-      const d = await a.call(object, (c) => c.sobject(object).describe());
-      return {
-        object,
-        fields: (d.fields as unknown as DescribeField[]).map((f) => ({
-          name: f.name,
-          type: f.type,
-          // Upserts match on an external id field (or the record Id): those are the identifiers.
-          identifier: f.externalId || f.name === 'Id',
-          required: !f.nillable && f.createable && !f.defaultedOnCreate,
-          createable: f.createable,
-          updateable: f.updateable,
-        })),
-      };
+    const described = new Map<string, Promise<Map<string, SObjectField>>>();
+    /** The object's fields by name, described once per connection. */
+    const fieldsOf = (object: string) => {
+      let p = described.get(object);
+      if (!p) {
+        p = connect()
+          .then((a) => a.call(object, (c) => c.describe(object)))
+          .then((d) => new Map((d.fields as unknown as SObjectField[]).map((f) => [f.name, f])));
+        p.catch(() => described.delete(object));
+        described.set(object, p);
+      }
+      return p;
     };
+    const describe = async (object: string): Promise<ObjectDescription> => ({ object, fields: [...(await fieldsOf(object)).values()].map(toFieldInfo) });
     return {
-      check: async (object) => void (await describe(object)),
+      check: async (object) => void (await fieldsOf(object)),
       describe,
       async write(batch) {
         if (batch.records.length === 0) return { results: [] };
-        return writeBatch(await connect(), batch, config.bulkThreshold);
+        const fields = await fieldsOf(batch.object);
+        verifyWrite(batch.object, batch.idField, fields, batch.records);
+        return writeBatch(await connect(), batch, fields, {
+          bulkThreshold: config.bulkThreshold,
+          pollIntervalMs: config.bulkPollIntervalMs,
+          timeoutMs: config.bulkTimeoutMs,
+        });
       },
       readBack: async (request) => readBack(await connect(), request),
       close: async () => undefined,

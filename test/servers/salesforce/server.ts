@@ -128,7 +128,10 @@ export async function startSalesforceServer(o: SalesforceServerOptions): Promise
       res.end(r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
     };
     const u = new URL(req.url ?? '/', 'http://localhost');
-    if (u.pathname === '/services/oauth2/token' && req.method === 'POST') return send(tokenEndpoint(o.connectedApp, new URLSearchParams(raw), url, tokens));
+    if (u.pathname === '/services/oauth2/token' && req.method === 'POST') {
+      calls['oauth.token'] = (calls['oauth.token'] ?? 0) + 1;
+      return send(tokenEndpoint(o.connectedApp, new URLSearchParams(raw), url, tokens));
+    }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer || !tokens.has(bearer)) return send(sfErrors(401, 'INVALID_SESSION_ID', 'Session expired or invalid'));
     if (used >= limit) return send(sfErrors(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'));
