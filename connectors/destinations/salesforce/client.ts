@@ -37,7 +37,7 @@ export interface SalesforceApi {
 }
 
 const DAY_MS = 86_400_000;
-/** A token refused again this soon after it was issued is not an expiry: stop re-issuing. */
+/** A re-issued token refused again this soon is not an expiry: stop re-issuing (jsforce would loop). */
 const MIN_REISSUE_MS = 10_000;
 
 /** Resolves the credentials (on the worker, at first use) and opens the connection. */
@@ -56,7 +56,7 @@ export async function connectSalesforce(config: SalesforceDestinationConfig, ctx
       ctx.resolveSecret(config.clientId, 'connection.clientId'),
       ctx.resolveSecret(config.clientSecret, 'connection.clientSecret'),
     ]);
-    let issuedAt = 0;
+    let reissuedAt = 0;
     conn = new Connection({
       oauth2: { loginUrl: (config.loginUrl ?? instanceUrl).replace(/\/$/, ''), clientId, clientSecret },
       instanceUrl,
@@ -64,8 +64,8 @@ export async function connectSalesforce(config: SalesforceDestinationConfig, ctx
       // Client-credentials tokens expire with the session timeout and come with no refresh
       // token: jsforce calls this on a 401 and retries the request with a fresh token.
       refreshFn: (c, done) => {
-        if (Date.now() - issuedAt < MIN_REISSUE_MS) return done(new Error('the org refused a token it had just issued'));
-        issuedAt = Date.now();
+        if (Date.now() - reissuedAt < MIN_REISSUE_MS) return done(new Error('the org refused a token it had just issued'));
+        reissuedAt = Date.now();
         c.oauth2.requestToken({ grant_type: 'client_credentials' }).then(
           (res) => done(null, res.access_token, res),
           (err: Error) => done(err),
@@ -73,13 +73,12 @@ export async function connectSalesforce(config: SalesforceDestinationConfig, ctx
       },
     });
     try {
-      issuedAt = Date.now();
       await conn.authorize({ grant_type: 'client_credentials' });
     } catch (err) {
       throw toEbbError(err, site('(token request)'));
     }
   }
-  watchUsage(conn, (u) => (lastUsage = u));
+  watchRequests(conn, (u) => (lastUsage = u));
 
   return {
     conn,
@@ -105,15 +104,20 @@ export async function connectSalesforce(config: SalesforceDestinationConfig, ctx
   };
 }
 
+/** No answer after this long is a transient failure (jsforce's own default is 30 minutes). */
+const REQUEST_TIMEOUT_MS = 10 * 60_000;
+
 /**
- * Reads `Sforce-Limit-Info: api-usage=N/M` from every response. jsforce records it only for
- * its REST requests (`conn.limitInfo`), not for Bulk API 2.0's, so the transport is watched.
+ * Every HTTP request of the connection passes here. It reads `Sforce-Limit-Info: api-usage=N/M`
+ * from every response: jsforce records it only for its REST requests (`conn.limitInfo`), not for
+ * Bulk API 2.0's. And it turns off jsforce's own retries (5 for GET/PUT/DELETE, none for PATCH),
+ * so that {@link SalesforceApi.call} is the one retry policy and each try is taken from the budget.
  */
-function watchUsage(conn: Connection, seen: (u: ApiUsage) => void): void {
+function watchRequests(conn: Connection, seen: (u: ApiUsage) => void): void {
   const transport = conn._transport;
   const send = transport.httpRequest.bind(transport);
   transport.httpRequest = (req, options) => {
-    const pending = send(req, options);
+    const pending = send(req, { ...options, retry: { maxRetries: 0 }, timeout: REQUEST_TIMEOUT_MS });
     pending.then(
       (res) => {
         const header = res?.headers?.['sforce-limit-info'];

@@ -40,7 +40,7 @@ export function isTransient(err: unknown): boolean {
   if (code) return /^ERROR_HTTP_5\d\d$/.test(code) || code === 'SERVER_UNAVAILABLE' || code === 'UNABLE_TO_LOCK_ROW' || code === 'REQUEST_RUNNING_TOO_LONG';
   const e = err as JsforceFailure | null;
   const net = e?.code ?? e?.cause?.code;
-  return (typeof net === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR)/.test(net)) || e?.name === 'FetchError';
+  return (typeof net === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR)/.test(net)) || e?.name === 'AbortError' || e?.name === 'TimeoutError';
 }
 
 /** Where a failed call happened: the sObject, the org's API usage, how the connection authenticates. */
