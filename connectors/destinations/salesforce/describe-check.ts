@@ -69,6 +69,8 @@ export function verifyWrite(object: string, idField: string, fields: ReadonlyMap
       if (!seen.has(`${r.op}:${name}`)) {
         seen.add(`${r.op}:${name}`);
         if (!f) fail(name, `no such field${hint(name, fields)}; fix the mapping (custom fields end in __c) or grant the integration user Read access to the field`);
+        // Matching on the record Id writes nothing to it.
+        if (name === idField && name === 'Id') continue;
         if (r.op === 'update' && name !== idField && !f!.updateable) {
           fail(name, 'not updateable (read-only, a formula, or read-only for the integration user by field-level security); remove it from the mapping or make it editable for that user');
         }

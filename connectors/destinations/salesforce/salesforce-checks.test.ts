@@ -150,6 +150,23 @@ describe('salesforce destination: transient failures', () => {
   });
 });
 
+describe('salesforce destination: the org changes under a running sync', () => {
+  it('a field deleted after the describe fails the Bulk job as a whole: a config error naming it', async () => {
+    const org = await startSalesforceServer({ token: TOKEN });
+    try {
+      const d = salesforceDestination.create(salesforceDestination.configSchema.parse({ ...config(), instanceUrl: org.url, bulkThreshold: 2 }), createConnectorContext());
+      await d.check('Contact');
+      org.objects.get('Contact')!.fields.delete('Title');
+      const err = await failure(d.write(batch([person(40, { Title: 'A' }), person(41, { Title: 'B' })])));
+      assert.equal(err.kind, 'config');
+      assert.match(err.message, /Bulk API 2\.0 job 750\w+ failed \(InvalidBatch : Field name not found : Title\)/);
+      assert.equal(org.contents('Contact', 'Ebb_Id__c').size, 0);
+    } finally {
+      await org.close();
+    }
+  });
+});
+
 describe('salesforce destination: reasons', () => {
   it('Bulk sf__Error texts parse into status, message and fields', () => {
     assert.deepEqual(parseBulkError('REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --'), [

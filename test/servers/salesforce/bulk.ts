@@ -68,7 +68,10 @@ export class BulkJobs {
       if (b.state === 'UploadComplete') {
         job.state = 'UploadComplete';
         this.process(job);
-      } else if (b.state === 'Aborted') job.state = 'Aborted';
+      } else if (b.state === 'Aborted') {
+        if (job.state === 'JobComplete' || job.state === 'Failed' || job.state === 'Aborted') return err(400, 'INVALIDJOBSTATE', `Job ${job.id} is already ${job.state}`);
+        job.state = 'Aborted';
+      }
       else return err(400, 'INVALIDJOBSTATE', `Invalid state: ${b.state}`);
       return { status: 200, body: this.info(job) };
     }
