@@ -89,7 +89,8 @@ export function recordReason(errors: readonly RecordError[] | undefined, values:
   const list = errors?.length ? errors : [{ statusCode: 'UNKNOWN_EXCEPTION', message: 'Salesforce gave no error detail' }];
   const secrets = Object.entries(values)
     .filter(([k, v]) => v !== null && v !== undefined && String(v).length >= 3 && String(v) !== k)
-    .map(([, v]) => (v instanceof Date ? v.toISOString() : String(v)))
+    // A Date may have been sent whole or as YYYY-MM-DD (to a date field).
+    .flatMap(([, v]) => (v instanceof Date ? [v.toISOString(), v.toISOString().slice(0, 10)] : [String(v)]))
     .sort((a, b) => b.length - a.length);
   const redact = (m: string) => secrets.reduce((s, v) => s.split(v).join('…'), m);
   const text = list

@@ -71,8 +71,7 @@ export class BulkJobs {
       } else if (b.state === 'Aborted') {
         if (job.state === 'JobComplete' || job.state === 'Failed' || job.state === 'Aborted') return err(400, 'INVALIDJOBSTATE', `Job ${job.id} is already ${job.state}`);
         job.state = 'Aborted';
-      }
-      else return err(400, 'INVALIDJOBSTATE', `Invalid state: ${b.state}`);
+      } else return err(400, 'INVALIDJOBSTATE', `Invalid state: ${b.state}`);
       return { status: 200, body: this.info(job) };
     }
     if (!sub && method === 'GET') {
