@@ -90,8 +90,9 @@ export interface Source {
 }
 
 /**
- * The SQL dialect of a warehouse, as far as in-warehouse change detection needs one. Both
- * DuckDB and PostgreSQL quote identifiers with double quotes and share the rest of the SQL used.
+ * The SQL dialect of a warehouse, as far as in-warehouse change detection needs one. Build one
+ * with `warehouseDialect()` (`connectors/sources/warehouse-dialect.ts`), which fills in the
+ * ANSI defaults (double-quoted identifiers, VARCHAR, BIGINT) that DuckDB and PostgreSQL use.
  */
 export interface WarehouseDialect {
   readonly name: string;
@@ -101,6 +102,32 @@ export interface WarehouseDialect {
    * so it may be engine-specific (DuckDB's 64-bit `hash()`, PostgreSQL's `md5`).
    */
   hash(columns: readonly string[], salt: string): string;
+  /** Quotes one identifier, exactly as written (case kept). */
+  quote(name: string): string;
+  /** A string literal. */
+  literal(value: string): string;
+  /** The string type, for casts and columns (`VARCHAR`, `STRING`). */
+  readonly stringType: string;
+  /** The 64-bit integer type (`BIGINT`, `INT64`). */
+  readonly integerType: string;
+  /** `row_number()` over the given (qualified, quoted) keys; engines that allow it number in no order. */
+  rowNumber(keys: readonly string[]): string;
+  /** The model as a `SELECT`, its table name quoted in this dialect. */
+  modelSql(model: Model): string;
+  /** Lists the tables of `schema` whose names start with `prefix`, as rows with a `table_name`. */
+  listTables(schema: string, prefix: string): string;
+  /**
+   * True where one {@link WarehouseSession} is one transaction over one snapshot, DDL included
+   * (DuckDB, PostgreSQL, Redshift). False where statements commit on their own (Snowflake and
+   * BigQuery commit DDL implicitly; Databricks has no multi-statement transactions): the run
+   * snapshot then also copies the columns read out, so the rows sent are the rows hashed, and
+   * every step is written to be repeated after a crash.
+   */
+  readonly transactional: boolean;
+  /** `CREATE TABLE IF NOT EXISTS … AS SELECT` is valid (Redshift refuses it). */
+  readonly createIfNotExistsAs: boolean;
+  /** `DELETE FROM t AS alias` is valid and needed to correlate (BigQuery, Databricks), rather than naming the table. */
+  readonly deleteAlias: boolean;
 }
 
 /**

@@ -241,7 +241,7 @@ for (const w of warehouses) {
 
     it('a mapping change makes every row a candidate; only rows whose payload changes are sent', async () => {
       await wh.sql(`UPDATE people SET stage = ' lead ' WHERE id BETWEEN 400 AND 404`);
-      const trimmed = { id: 'id', email: { column: 'email', transform: ['uppercase'] }, stage: { column: 'stage', transform: ['trim'] }, score: 'score' } as const;
+      const trimmed: SyncSpecInput['destinations'][0]['mapping'] = { id: 'id', email: { column: 'email', transform: ['uppercase'] }, stage: { column: 'stage', transform: ['trim'] }, score: 'score' };
       assert.equal((await both()).changes, 5);
       const p = await both({ mapping: trimmed });
       assert.equal(p.changes, 5, 'only the padded stages map differently');

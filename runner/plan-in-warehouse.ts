@@ -5,19 +5,19 @@ import { MODE_OPS } from '../domain/sync-modes';
 import { mappedColumns, mappingVersion } from '../domain/mapping';
 import { policyColumns, policyVersion } from '../domain/policy/evaluate';
 import { primaryKeyColumns, type DestinationSpec, type InWarehouse, type SyncSpec } from '../domain/spec/schema';
-import { wrapModel } from '../connectors/sources/sql-model';
 import type { StageWriter, StateStore } from '../state/store';
 import { commitInWarehouse } from './commit-in-warehouse';
 import { mapForStage, type PlanMapper } from './stage-row';
 import {
   countRunSnapshot,
   createCandidates,
+  createCommitted,
+  createMeta,
   createRunSnapshot,
-  ensureCommitted,
-  listSyncTables,
   readMeta,
   readRemoves,
   readUpserts,
+  RUN_TABLE,
   warehouseTables,
   type WarehouseTables,
 } from './warehouse-diff-sql';
@@ -61,14 +61,18 @@ export interface WarehouseStageInput {
 export async function stageFromWarehouse(p: WarehouseStageInput): Promise<WarehouseStaged> {
   const { spec, runId, store } = p;
   const wh = warehouseOf(p.source, spec);
+  const dialect = wh.dialect;
   const schema = p.inWarehouse.schema;
   const keyColumns = primaryKeyColumns(spec);
-  const tables = spec.destinations.map((d) => warehouseTables(schema, spec.name, d.name, runId));
+  const tables = spec.destinations.map((d) => warehouseTables(dialect, schema, spec.name, d.name, runId));
 
   const trusted = await catchUp(wh, p, tables);
-  await dropLeftovers(wh, schema, tables[0].syncPrefix);
+  const existing = await dropLeftovers(wh, schema, tables[0].syncPrefix);
 
-  const modelSql = wrapModel(spec.model).sql;
+  const modelSql = dialect.modelSql(spec.model);
+  // Where statements do not share one snapshot, the rows read out are copied with the hashes.
+  const readColumns = spec.destinations.map((d) => [...new Set([...keyColumns, ...hashedColumns(spec, d)])]);
+  const copied = dialect.transactional ? undefined : [...new Set(readColumns.flat())];
   const policy = typeof spec.policy === 'object' ? spec.policy : undefined;
   let t = performance.now();
   const phase = (name: 'warehouse-snapshot' | 'warehouse-diff' | 'warehouse-read') => {
@@ -79,29 +83,29 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
   const session = await wh.begin();
   try {
     await session.exec(
-      createRunSnapshot(tables[0], {
+      createRunSnapshot(dialect, tables[0], {
         modelSql,
         keyColumns,
         hashes: spec.destinations.map((d) => ({ columns: hashedColumns(spec, d), salt: `${mappingVersion(d)}:${policy ? policyVersion(policy) : ''}` })),
-        hash: wh.dialect.hash,
+        copied,
       }),
     );
-    const [counts] = await session.query(countRunSnapshot(tables[0], keyColumns));
+    const [counts] = await session.query(countRunSnapshot(dialect, tables[0], keyColumns));
     const rowsRead = Number(counts.rows_read);
     const nullKeys = Number(counts.null_keys);
     p.onProgress?.(rowsRead);
     phase('warehouse-snapshot');
     const destinations = new Map<string, { subset: boolean; unchangedOutside: number; candidates: number }>();
     for (const [i, d] of spec.destinations.entries()) {
-      for (const sql of ensureCommitted(tables[i], keyColumns, i)) await session.exec(sql);
+      for (const sql of createCommitted(dialect, tables[i], keyColumns, i, { exists: existing.has(tables[i].names.snap) })) await session.exec(sql);
       const mode = !trusted[i] ? 'rebuild' : p.fullResync ? 'every' : 'changed';
-      await session.exec(createCandidates(tables[i], keyColumns, i, mode));
+      await session.exec(createCandidates(dialect, tables[i], keyColumns, i, mode));
       phase('warehouse-diff');
       const mapper = p.mappers[i];
-      const columns = [...new Set([...keyColumns, ...hashedColumns(spec, d)])];
       let upsertRows = 0;
       let removes = 0;
-      for await (const batch of session.stream(readUpserts(tables[i], modelSql, keyColumns, columns))) {
+      const from = copied ? `SELECT * FROM ${tables[0].run}` : modelSql;
+      for await (const batch of session.stream(readUpserts(dialect, tables[i], from, keyColumns, readColumns[i]))) {
         for (const row of batch) {
           const key = keyOf(row, keyColumns);
           if (key === undefined) continue; // excluded by the candidates' SQL already
@@ -113,7 +117,7 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
           upsertRows++;
         }
       }
-      for await (const batch of session.stream(readRemoves(tables[i], keyColumns))) {
+      for await (const batch of session.stream(readRemoves(dialect, tables[i], keyColumns))) {
         for (const row of batch) {
           const key = keyOf(row, keyColumns);
           if (key === undefined) continue;
@@ -166,8 +170,8 @@ async function catchUp(wh: WarehouseSql, p: WarehouseStageInput, tables: readonl
       await s.exec(`CREATE SCHEMA IF NOT EXISTS ${tables[0].schema}`);
       const runs: (string | undefined)[] = [];
       for (const t of tables) {
-        await s.exec(`CREATE TABLE IF NOT EXISTS ${t.meta} (committed_run VARCHAR)`);
-        const [m] = await s.query(readMeta(t));
+        await s.exec(createMeta(wh.dialect, t));
+        const [m] = await s.query(readMeta(wh.dialect, t));
         runs.push(m?.committed_run == null ? undefined : String(m.committed_run));
       }
       await s.commit();
@@ -192,16 +196,23 @@ async function catchUp(wh: WarehouseSql, p: WarehouseStageInput, tables: readonl
   return after.map((run, i) => run !== undefined && run === last[i]);
 }
 
-/** Drops run and candidate tables of this sync's runs that never committed (dry runs, failures). */
-async function dropLeftovers(wh: WarehouseSql, schema: string, syncPrefix: string): Promise<void> {
+/**
+ * Drops run, candidate and pending tables of this sync's runs that never committed (dry runs,
+ * failures), and returns the names of the sync's tables that remain.
+ */
+async function dropLeftovers(wh: WarehouseSql, schema: string, syncPrefix: string): Promise<Set<string>> {
   const s = await wh.begin();
   try {
-    const rows = await s.query(listSyncTables(schema, syncPrefix));
+    const rows = await s.query(wh.dialect.listTables(schema, syncPrefix));
+    const kept = new Set<string>();
     for (const r of rows) {
       const name = String(r.table_name);
-      if (/_(cand|run)_[0-9a-f]{8}$/.test(name)) await s.exec(`DROP TABLE IF EXISTS "${schema}"."${name}"`);
+      if (!name.startsWith(syncPrefix)) continue;
+      if (RUN_TABLE.test(name)) await s.exec(`DROP TABLE IF EXISTS ${wh.dialect.quote(schema)}.${wh.dialect.quote(name)}`);
+      else kept.add(name);
     }
     await s.commit();
+    return kept;
   } catch (err) {
     await s.rollback();
     throw err;

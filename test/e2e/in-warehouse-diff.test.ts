@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fatalError } from '../../domain/errors';
 import type { SyncSpecInput } from '../../domain/spec/schema';
+import { duckdbDialect } from '../../connectors/sources/duckdb/warehouse';
 import { warehouseTables } from '../../runner/warehouse-diff-sql';
 import { createHarness, type Harness } from '../helpers/harness';
 import { createTestDatabase } from '../helpers/postgres';
@@ -74,7 +75,7 @@ describe('in-warehouse change detection, end to end (DuckDB → PostgreSQL)', ()
 
   /** The warehouse's committed snapshot: which run it reflects, and a fingerprint of its rows. */
   async function warehouseSnapshot(): Promise<{ run: unknown; rows: number; fingerprint: unknown }> {
-    const t = warehouseTables('ebb_state', SYNC, DEST, 'any');
+    const t = warehouseTables(duckdbDialect, 'ebb_state', SYNC, DEST, 'any');
     const [meta] = await duckdb(warehouse, `SELECT committed_run FROM ${t.meta}`);
     const [snap] = await duckdb(warehouse, `SELECT count(*) AS n, sum(hash(customer_id, _ebb_h)) AS f FROM ${t.snap}`);
     return { run: meta?.committed_run, rows: Number(snap.n), fingerprint: snap.f };

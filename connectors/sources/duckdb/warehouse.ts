@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { configError, type EbbError } from '../../../domain/errors';
 import type { Row, WarehouseDialect, WarehouseSession, WarehouseSql } from '../../types';
 import { DEFAULT_BATCH_SIZE, rebatch } from '../rebatch';
+import { warehouseDialect } from '../warehouse-dialect';
 import { queryRows, streamChunks } from './client';
 import { rowsFromChunk } from './values';
 
@@ -15,10 +16,10 @@ import { rowsFromChunk } from './values';
  * row a candidate once, and the state store's comparison of mapped payloads then keeps the
  * unchanged ones from being sent.
  */
-export const duckdbDialect: WarehouseDialect = {
+export const duckdbDialect: WarehouseDialect = warehouseDialect({
   name: 'duckdb',
   hash: (columns, salt) => `hash(${[...columns, salt].join(', ')})`,
-};
+});
 
 /** How a session gets a connection and reports errors: provided by the DuckDB source. */
 export interface DuckdbWarehouseDeps {

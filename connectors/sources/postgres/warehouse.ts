@@ -6,15 +6,18 @@ import type pg from 'pg';
 import type { EbbError } from '../../../domain/errors';
 import type { Row, WarehouseDialect, WarehouseSession, WarehouseSql } from '../../types';
 import { DEFAULT_BATCH_SIZE, rebatch } from '../rebatch';
+import { warehouseDialect } from '../warehouse-dialect';
 
 /** md5 over the JSON array of the values: NULL-aware, position-aware, and stable across versions. */
-export const postgresDialect: WarehouseDialect = {
+export const postgresDialect: WarehouseDialect = warehouseDialect({
   name: 'postgres',
   hash: (columns, salt) => `md5(json_build_array(${[...columns, salt].join(', ')})::text)`,
-};
+});
 
-/** How a session gets a client and reports errors: provided by the PostgreSQL source. */
+/** How a session gets a client and reports errors: provided by the PostgreSQL source (and Redshift's). */
 export interface PostgresWarehouseDeps {
+  /** The dialect: PostgreSQL's, or Redshift's. */
+  dialect?: WarehouseDialect;
   connect(): Promise<pg.Client>;
   release(client: pg.Client): Promise<void>;
   fail(err: unknown): EbbError;
@@ -24,7 +27,7 @@ export interface PostgresWarehouseDeps {
 /** The PostgreSQL source's {@link WarehouseSql}. */
 export function postgresWarehouse(deps: PostgresWarehouseDeps): WarehouseSql {
   return {
-    dialect: postgresDialect,
+    dialect: deps.dialect ?? postgresDialect,
     async begin(): Promise<WarehouseSession> {
       const client = await deps.connect();
       let open = true;
