@@ -126,8 +126,14 @@ export interface WarehouseDialect {
   readonly transactional: boolean;
   /** `CREATE TABLE IF NOT EXISTS … AS SELECT` is valid (Redshift refuses it). */
   readonly createIfNotExistsAs: boolean;
-  /** `DELETE FROM t AS alias` is valid and needed to correlate (BigQuery, Databricks), rather than naming the table. */
+  /** `DELETE FROM t AS alias` is valid and needed to correlate (Databricks), rather than naming the table. */
   readonly deleteAlias: boolean;
+  /**
+   * Optional: one comparable value for a key of several columns, for a `DELETE … WHERE key IN
+   * (SELECT key …)` that is not correlated (BigQuery's JSON of a STRUCT). Set where a correlated
+   * `DELETE … WHERE EXISTS` is not to be relied on.
+   */
+  keyTuple?(columns: readonly string[]): string;
 }
 
 /**
@@ -156,6 +162,11 @@ export interface WarehouseSql {
    * source is read-only (e.g. a DuckDB source opened with `readOnly: true`).
    */
   begin(): Promise<WarehouseSession>;
+  /**
+   * Optional: creates the schema ebb owns if missing, where that is not a plain
+   * `CREATE SCHEMA IF NOT EXISTS` (a BigQuery dataset is created through the API, in a location).
+   */
+  ensureSchema?(schema: string): Promise<void>;
 }
 
 /** A source connector's definition: `connectors/sources/<kind>/index.ts` exports one. */

@@ -3,14 +3,17 @@
  * diff (the model streamed out) and the in-warehouse diff (only candidates read out) must plan
  * identical change sets (same seqs, keys, ops and payloads), through adds, changes, deletes,
  * rejected rows retried, a crash between apply and commit, a commit lost between the state store
- * and the warehouse, duplicated and null keys, a mapping change and a full resync. On a DuckDB
- * warehouse and on a PostgreSQL one.
+ * and the warehouse, duplicated and null keys, a mapping change and a full resync. On DuckDB and
+ * PostgreSQL, on Redshift's dialect over PostgreSQL, through snowflake-sdk and the Databricks
+ * Statement Execution API to their local endpoints (DuckDB-backed), and through
+ * @google-cloud/bigquery to goccy's emulator; on the last three, statements commit one by one.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { createConnectorContext } from '../connectors/context';
 import type { Source } from '../connectors/types';
 import { syncSpecSchema, type SyncSpec, type SyncSpecInput } from '../domain/spec/schema';
@@ -18,7 +21,10 @@ import { openDuckdbDriver } from '../state/duckdb-driver';
 import { openPostgresDriver } from '../state/postgres-driver';
 import { StateStore } from '../state/store';
 import { createTestDatabase } from '../test/helpers/postgres';
+import { startAuthorizedBigquery } from '../test/helpers/bigquery-emulator';
 import { duckdb } from '../test/helpers/warehouse';
+import { startDatabricksServer } from '../test/servers/databricks/server';
+import { startSnowflakeServer } from '../test/servers/snowflake/server';
 import { commitInWarehouse } from './commit-in-warehouse';
 import { openSource } from './connect';
 import { planRun } from './plan';
@@ -36,7 +42,14 @@ interface Warehouse {
 const dir = mkdtempSync(path.join(tmpdir(), 'ebb-whdiff-'));
 const ctx = createConnectorContext({ baseDir: dir, env: { ...process.env } });
 
-const warehouses: Array<{ name: string; open: () => Promise<Warehouse> }> = [
+/**
+ * `cases`: how many of the cases below run, in order, where the engine cannot take them all: the
+ * BigQuery emulator's query analyser fails for good (a panic in its WebAssembly heap) after about
+ * five runs' worth of jobs, so BigQuery runs the first four (rebuild, unchanged, adds, changes,
+ * deletes and rejects, the rejects retried); the later cases are dialect-free logic that the
+ * other warehouses cover.
+ */
+const warehouses: Array<{ name: string; cases?: number; open: () => Promise<Warehouse> }> = [
   {
     name: 'duckdb',
     open: async () => {
@@ -68,7 +81,105 @@ const warehouses: Array<{ name: string; open: () => Promise<Warehouse> }> = [
       };
     },
   },
+  {
+    // Redshift's dialect and sessions, over the PostgreSQL wire protocol to a real PostgreSQL.
+    name: 'redshift',
+    open: async () => {
+      const db = await createTestDatabase('ebb_whdiff_rs');
+      ctx.resolveSecret = async () => db.url;
+      return {
+        name: 'redshift',
+        source: { kind: 'redshift', connection: { url: { env: 'EBB_WHDIFF_URL' }, fetchSize: 100 } },
+        stateStore: async () => new StateStore(await openDuckdbDriver(':memory:')),
+        sql: async (...s) => {
+          let rows: Record<string, unknown>[] = [];
+          for (const q of s) rows = (await db.query(q)).rows;
+          return rows;
+        },
+        cleanup: () => db.drop(),
+      };
+    },
+  },
+  {
+    // snowflake-sdk over HTTP to the DuckDB-backed Snowflake endpoint (test/servers/snowflake).
+    name: 'snowflake',
+    open: async () => {
+      const instance = await DuckDBInstance.create(':memory:');
+      const server = await startSnowflakeServer({ instance, username: 'EBB', password: 'pw', chunkRows: 64 });
+      ctx.resolveSecret = async () => 'pw';
+      return {
+        name: 'snowflake',
+        source: { kind: 'snowflake', connection: { account: 'test', username: 'EBB', password: { env: 'EBB_WHDIFF_PW' }, accessUrl: server.url } },
+        stateStore: async () => new StateStore(await openDuckdbDriver(':memory:')),
+        sql: (...s) => duckdbOn(instance, s),
+        cleanup: async () => {
+          await server.close();
+          instance.closeSync();
+        },
+      };
+    },
+  },
+  {
+    // The Statement Execution API over fetch to the DuckDB-backed server (test/servers/databricks).
+    name: 'databricks',
+    open: async () => {
+      const instance = await DuckDBInstance.create(':memory:');
+      const server = await startDatabricksServer({ instance, token: 'tok', warehouseId: 'wh', chunkRows: 64 });
+      ctx.resolveSecret = async () => 'tok';
+      return {
+        name: 'databricks',
+        source: { kind: 'databricks', connection: { host: server.url, warehouseId: 'wh', token: { env: 'EBB_WHDIFF_TOKEN' }, pollIntervalMs: 50 } },
+        stateStore: async () => new StateStore(await openDuckdbDriver(':memory:')),
+        sql: (...s) => duckdbOn(instance, s),
+        cleanup: async () => {
+          await server.close();
+          instance.closeSync();
+        },
+      };
+    },
+  },
+  {
+    // @google-cloud/bigquery over REST to goccy's emulator, behind Google's authentication.
+    name: 'bigquery',
+    cases: 4,
+    open: async () => {
+      const bq = await startAuthorizedBigquery({ project: 'ebbtest', dataset: 'ds' });
+      ctx.resolveSecret = async () => bq.keyJson;
+      return {
+        name: 'bigquery',
+        source: { kind: 'bigquery', connection: { projectId: 'ebbtest', dataset: 'ds', credentials: { env: 'EBB_WHDIFF_KEY' }, apiEndpoint: bq.url } },
+        stateStore: async () => new StateStore(await openDuckdbDriver(':memory:')),
+        sql: (...s) => bq.sql(...s.map(toGoogleSql)),
+        cleanup: () => bq.stop(),
+      };
+    },
+  },
 ];
+
+/** This file's set-up statements (PostgreSQL and DuckDB SQL) in GoogleSQL. */
+function toGoogleSql(sql: string): string {
+  const out = sql
+    .replace(/\bBIGINT\b/g, 'INT64')
+    .replace(/\bVARCHAR\b/g, 'STRING')
+    .replace(/\bDOUBLE PRECISION\b/g, 'FLOAT64')
+    .replace(/generate_series\((\d+), (\d+)\) AS t\(i\)/g, 'UNNEST(GENERATE_ARRAY($1, $2)) AS i')
+    .replace(/'p' \|\| i \|\| '@x\.io'/g, "CONCAT('p', CAST(i AS STRING), '@x.io')")
+    .replace(/\bi % 2\b/g, 'MOD(i, 2)');
+  // GoogleSQL's UPDATE and DELETE need a WHERE.
+  return /^(UPDATE|DELETE)\b/.test(out) && !/\bWHERE\b/.test(out) ? `${out} WHERE true` : out;
+}
+
+/** Runs set-up statements directly on the DuckDB database behind a local warehouse endpoint. */
+async function duckdbOn(instance: DuckDBInstance, statements: readonly string[]): Promise<Record<string, unknown>[]> {
+  const c = await instance.connect();
+  try {
+    let rows: Record<string, unknown>[] = [];
+    for (const q of statements) rows = (await c.runAndReadAll(q)).getRowObjectsJS() as Record<string, unknown>[];
+    return rows;
+  } finally {
+    c.closeSync();
+  }
+}
 
 /** The change set a plan staged, as comparable lines. */
 async function changeSet(store: StateStore, runId: string): Promise<string[]> {
@@ -88,7 +199,7 @@ async function apply(store: StateStore, runId: string, chunks: number, reject: r
 }
 
 for (const w of warehouses) {
-  describe(`in-warehouse diff plans what the state-store diff plans (${w.name} warehouse, ${w.name} state store)`, () => {
+  describe(`in-warehouse diff plans what the state-store diff plans (${w.name} warehouse)`, () => {
     let wh: Warehouse;
     let plain: StateStore;
     let inWh: StateStore;
@@ -179,6 +290,12 @@ for (const w of warehouses) {
       }
       return a.destinations[0];
     }
+
+    let defined = 0;
+    /** Defines the case if this warehouse runs it (see `cases`). */
+    const it = (name: string, fn: () => Promise<void>) => {
+      if (++defined <= (w.cases ?? Infinity)) test(name, fn);
+    };
 
     let lastCandidates = -1;
     /** Rows the warehouse handed out on the last in-warehouse plan: the candidates. */
@@ -307,7 +424,7 @@ describe('in-warehouse diff needs a warehouse it may write', () => {
     }
   };
 
-  it('a read-only DuckDB source is a config error naming readOnly', async () => {
+  test('a read-only DuckDB source is a config error naming readOnly', async () => {
     const file = path.join(dir, 'readonly.duckdb');
     await duckdb(file, 'CREATE TABLE people AS SELECT 1 AS id');
     const s = spec({ kind: 'duckdb', connection: { path: file } });
@@ -319,7 +436,7 @@ describe('in-warehouse diff needs a warehouse it may write', () => {
     });
   });
 
-  it('a source without warehouse SQL is a config error naming changeDetection.inWarehouse', async () => {
+  test('a source without warehouse SQL is a config error naming changeDetection.inWarehouse', async () => {
     const s = spec({ kind: 'csv', connection: {} });
     const source: Source = {
       check: async () => undefined,

@@ -164,10 +164,11 @@ export function warehouseOf(source: Source, spec: Pick<SyncSpec, 'source'>): War
  * snapshot reflects the state store's last commit.
  */
 async function catchUp(wh: WarehouseSql, p: WarehouseStageInput, tables: readonly WarehouseTables[]): Promise<boolean[]> {
+  if (wh.ensureSchema) await wh.ensureSchema(p.inWarehouse.schema);
   const committedRuns = async () => {
     const s = await wh.begin();
     try {
-      await s.exec(`CREATE SCHEMA IF NOT EXISTS ${tables[0].schema}`);
+      if (!wh.ensureSchema) await s.exec(`CREATE SCHEMA IF NOT EXISTS ${tables[0].schema}`);
       const runs: (string | undefined)[] = [];
       for (const t of tables) {
         await s.exec(createMeta(wh.dialect, t));

@@ -179,12 +179,17 @@ export function mergeCommitted(d: WarehouseDialect, t: WarehouseTables, keyColum
   const k = keyColumns.map(q);
   const target = d.deleteAlias ? 's' : t.snap;
   const match = k.map((c) => `c.${c} = ${target}.${c}`).join(' AND ');
-  const isPending = `c.${q('_ebb_ref')} IN (SELECT ${q('ref')} FROM ${t.pend})`;
+  // A join rather than `IN (SELECT …)`: Spark SQL takes subqueries only in a WHERE, never nested.
+  const withPending = `${t.cand} AS c LEFT JOIN ${t.pend} AS p ON p.${q('ref')} = c.${q('_ebb_ref')}`;
+  const isPending = `p.${q('ref')} IS NOT NULL`;
   const replaced = o.keepRemoved ? `(c.${q('_ebb_kind')} = 'upsert' OR ${isPending})` : 'true';
+  const del = d.keyTuple
+    ? `DELETE FROM ${t.snap} WHERE ${d.keyTuple(k)} IN (SELECT ${d.keyTuple(k.map((c) => `c.${c}`))} FROM ${withPending} WHERE ${replaced})`
+    : `DELETE FROM ${t.snap}${d.deleteAlias ? ' AS s' : ''} WHERE EXISTS (SELECT 1 FROM ${withPending} WHERE ${match} AND ${replaced})`;
   return [
     ...(o.rebuild ? [`UPDATE ${t.snap} SET ${q('_ebb_h')} = NULL WHERE 1 = 1`] : []),
-    `DELETE FROM ${t.snap}${d.deleteAlias ? ' AS s' : ''} WHERE EXISTS (SELECT 1 FROM ${t.cand} AS c WHERE ${match} AND ${replaced})`,
-    `INSERT INTO ${t.snap} SELECT ${k.map((c) => `c.${c}`).join(', ')}, CASE WHEN c.${q('_ebb_dup')} OR ${isPending} THEN NULL ELSE c.${q('_ebb_h')} END FROM ${t.cand} AS c
+    del,
+    `INSERT INTO ${t.snap} SELECT ${k.map((c) => `c.${c}`).join(', ')}, CASE WHEN c.${q('_ebb_dup')} OR ${isPending} THEN NULL ELSE c.${q('_ebb_h')} END FROM ${withPending}
      WHERE c.${q('_ebb_kind')} = 'upsert' OR ${isPending}`,
   ];
 }
@@ -194,9 +199,9 @@ export function createPending(d: WarehouseDialect, t: WarehouseTables): string[]
   return [`DROP TABLE IF EXISTS ${t.pend}`, `CREATE TABLE ${t.pend} (${d.quote('ref')} ${d.integerType})`];
 }
 
-/** Adds refs to the pending table. */
+/** Adds refs to the pending table; each ref once (the merge joins on it). */
 export function insertPending(d: WarehouseDialect, t: WarehouseTables, refs: readonly number[]): string {
-  return `INSERT INTO ${t.pend} (${d.quote('ref')}) VALUES ${refs.map((r) => `(${Math.trunc(r)})`).join(', ')}`;
+  return `INSERT INTO ${t.pend} (${d.quote('ref')}) VALUES ${[...new Set(refs.map(Math.trunc))].map((r) => `(${r})`).join(', ')}`;
 }
 
 /** Records which run the committed snapshot now reflects (NULL: rebuild on the next run). */

@@ -61,3 +61,45 @@ export async function startBigqueryEmulator(options: { project: string; dataset:
   await stop();
   throw new Error('the BigQuery emulator did not answer within 60 s');
 }
+
+/** The emulator behind its authenticating front, with a trusted service-account key and an admin client. */
+export interface AuthorizedBigquery {
+  /** The front's URL: the source's `apiEndpoint`. */
+  url: string;
+  /** A service-account key JSON the front trusts: the source's `credentials`. */
+  keyJson: string;
+  /** Runs statements (GoogleSQL) as that service account, with `dataset` as the default. */
+  sql(...statements: string[]): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts {@link startBigqueryEmulator} behind test/servers/bigquery/front.ts with one trusted key. */
+export async function startAuthorizedBigquery(options: { project: string; dataset: string }): Promise<AuthorizedBigquery> {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { BigQuery } = await import('@google-cloud/bigquery');
+  const { JWT } = await import('google-auth-library');
+  const { startBigqueryFront } = await import('../servers/bigquery/front.js');
+  const email = `ebb-test@${options.project}.iam.gserviceaccount.com`;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyJson = JSON.stringify({ type: 'service_account', project_id: options.project, private_key_id: 'k1', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: email, client_id: '1' });
+  const emulator = await startBigqueryEmulator(options);
+  const front = await startBigqueryFront(emulator.url);
+  front.trust(email, publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const jwt = new JWT({ scopes: ['https://www.googleapis.com/auth/bigquery'] });
+  jwt.fromJSON(JSON.parse(keyJson) as Record<string, string>);
+  jwt.useJWTAccessWithScope = true;
+  const admin = new BigQuery({ projectId: options.project, apiEndpoint: emulator.url, authClient: jwt });
+  return {
+    url: front.url,
+    keyJson,
+    async sql(...statements) {
+      let rows: Record<string, unknown>[] = [];
+      for (const query of statements) [rows] = await admin.query({ query, useLegacySql: false, defaultDataset: { projectId: options.project, datasetId: options.dataset } });
+      return rows;
+    },
+    async stop() {
+      await front.close();
+      await emulator.stop();
+    },
+  };
+}

@@ -8,12 +8,13 @@
 import type { BigQuery, Query } from '@google-cloud/bigquery';
 import { fatalError, type EbbError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { createClient, sourceLabel } from './client';
 import { bigquerySourceConfigSchema, type BigquerySourceConfig } from './config';
 import { mapBigqueryError } from './errors';
 import { limitZero, querySchema, readModel, wrapModel, type JobRunner } from './read';
 import { schemaColumns } from './values';
+import { bigqueryWarehouse } from './warehouse';
 
 export type { BigquerySourceConfig } from './config';
 
@@ -21,9 +22,17 @@ class BigquerySource implements Source {
   private client?: Promise<BigQuery>;
   private readonly label: string;
   private closed = false;
+  /** In-warehouse change detection (`warehouse.ts`). */
+  readonly warehouse: WarehouseSql;
 
   constructor(private readonly config: BigquerySourceConfig, private readonly ctx: ConnectorContext) {
     this.label = sourceLabel(config.projectId);
+    this.warehouse = bigqueryWarehouse({
+      runner: () => this.runner(),
+      location: config.location,
+      pageSize: config.pageSize,
+      fail: (err) => this.fail(err, 'in-warehouse change detection'),
+    });
   }
 
   private fail(err: unknown, object: string): EbbError {

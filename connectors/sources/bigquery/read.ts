@@ -135,18 +135,22 @@ async function readStatement(runner: JobRunner, request: ReadRequest): Promise<{
  */
 export async function* readModel(runner: JobRunner, request: ReadRequest, options: { pageSize: number }): AsyncGenerator<Row[]> {
   const { sql, params } = await readStatement(runner, request);
-  const job = await startJob(runner, sql, params);
-  const object = wrapModel(request.model).object;
+  yield* streamQuery(runner, sql, { params, object: wrapModel(request.model).object, pageSize: options.pageSize, batchSize: request.batchSize ?? DEFAULT_BATCH_SIZE });
+}
+
+/** Streams one query job's result (see {@link readModel}). */
+export async function* streamQuery(runner: JobRunner, sql: string, o: { params?: Record<string, string>; object: string; pageSize: number; batchSize: number }): AsyncGenerator<Row[]> {
+  const job = await startJob(runner, sql, o.params);
   let done = false;
   async function* pages(): AsyncGenerator<Row[]> {
     let toRow: ReturnType<typeof rowConverter> | undefined;
     let pageToken: string | undefined;
     for (;;) {
-      const page = await fetchPage(job, { maxResults: options.pageSize, pageToken});
+      const page = await fetchPage(job, { maxResults: o.pageSize, pageToken });
       if (!page.jobComplete) continue;
       if (!toRow) {
         const fields = page.schema ?? [];
-        assertDistinctColumns(fields.map((f) => f.name), object, runner.source);
+        assertDistinctColumns(fields.map((f) => f.name), o.object, runner.source);
         toRow = rowConverter(fields);
       }
       if (page.rows.length > 0) yield page.rows.map(toRow);
@@ -158,8 +162,17 @@ export async function* readModel(runner: JobRunner, request: ReadRequest, option
     }
   }
   try {
-    yield* rebatch(pages(), request.batchSize ?? DEFAULT_BATCH_SIZE);
+    yield* rebatch(pages(), o.batchSize);
   } finally {
     if (!done) await job.cancel().catch(() => undefined);
+  }
+}
+
+/** Runs a statement (DDL, DML) as a query job and waits until it is done. */
+export async function runStatement(runner: JobRunner, sql: string): Promise<void> {
+  const job = await startJob(runner, sql);
+  for (;;) {
+    const page = await fetchPage(job, { maxResults: 0 });
+    if (page.jobComplete) return;
   }
 }

@@ -5,12 +5,13 @@
  */
 import { fatalError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { assertDistinctColumns } from '../sql-model';
 import { StatementClient } from './client';
 import { databricksSourceConfigSchema, type DatabricksSourceConfig } from './config';
 import { toEbbError } from './errors';
 import { columnInfo, modelColumns, readBatches, wrapModel } from './read';
+import { databricksWarehouse } from './warehouse';
 
 export type { DatabricksSourceConfig } from './config';
 
@@ -18,9 +19,15 @@ class DatabricksSource implements Source {
   private client?: Promise<StatementClient>;
   private closed = false;
   private readonly label: string;
+  /** In-warehouse change detection (`warehouse.ts`). */
+  readonly warehouse: WarehouseSql;
 
   constructor(private readonly config: DatabricksSourceConfig, private readonly ctx: ConnectorContext) {
     this.label = `databricks source (${new URL(config.host).host}, warehouse ${config.warehouseId})`;
+    this.warehouse = databricksWarehouse({
+      connect: () => this.connect(),
+      fail: (err) => toEbbError(err, { source: this.label, object: 'in-warehouse change detection' }),
+    });
   }
 
   private connect(): Promise<StatementClient> {

@@ -58,10 +58,15 @@ export async function* readBatches(client: StatementClient, request: ReadRequest
     if (!info) throw configError(`${source}: ${wrapped.object} has no watermark column ${JSON.stringify(column)}`, { path: 'changeDetection.column' });
     sql = `SELECT ${select} FROM (${wrapped.sql}) AS ebb_since WHERE ${quoteName(column)} >= ${sinceLiteral(info.type_name, value, column)}`;
   }
+  yield* streamSql(client, sql, request.batchSize ?? DEFAULT_BATCH_SIZE);
+}
+
+/** Runs one statement and streams its result in batches, chunk by chunk through external links. */
+export async function* streamSql(client: StatementClient, sql: string, batchSize: number): AsyncGenerator<Row[]> {
   const result = await client.execute(sql, 'EXTERNAL_LINKS');
   let finished = false;
   try {
-    yield* rebatch(chunks(result.first, result.chunk, result.columns), request.batchSize ?? DEFAULT_BATCH_SIZE);
+    yield* rebatch(chunks(result.first, result.chunk, result.columns), batchSize);
     finished = true;
   } finally {
     // A consumer that stopped early: the warehouse stops producing the result.

@@ -18,6 +18,8 @@ export const postgresDialect: WarehouseDialect = warehouseDialect({
 export interface PostgresWarehouseDeps {
   /** The dialect: PostgreSQL's, or Redshift's. */
   dialect?: WarehouseDialect;
+  /** `DECLARE … CURSOR` as Redshift writes it: without `NO SCROLL`, which it does not parse. */
+  plainCursor?: boolean;
   connect(): Promise<pg.Client>;
   release(client: pg.Client): Promise<void>;
   fail(err: unknown): EbbError;
@@ -60,7 +62,7 @@ export function postgresWarehouse(deps: PostgresWarehouseDeps): WarehouseSql {
         async *stream(sql, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<Row[]> {
           const name = `ebb_wh_${++cursors}`;
           try {
-            await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`);
+            await client.query(`DECLARE ${name} ${deps.plainCursor ? '' : 'NO SCROLL '}CURSOR FOR ${sql}`);
             async function* fetches(): AsyncGenerator<Row[]> {
               for (;;) {
                 const r = await client.query<Row>(`FETCH FORWARD ${deps.fetchSize} FROM ${name}`);

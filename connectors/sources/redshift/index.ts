@@ -5,17 +5,20 @@
  * Every read opens its own connection and one read-only transaction, so the whole model comes
  * from one snapshot, and streams it through a named cursor, `fetchSize` rows per FETCH.
  * UNLOAD to S3 is not used: the cursor is the only path (see the README for its limits).
+ * With `changeDetection.inWarehouse`, the diff runs in Redshift (`warehouse.ts`).
  */
 import type pg from 'pg';
 import { fatalError, type EbbError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
+import { postgresWarehouse } from '../postgres/warehouse';
 import { sourceLabel } from '../postgres/client';
 import { limitZero, wrapModel } from '../sql-model';
 import { connectClient, endClient } from './client';
 import { redshiftSourceConfigSchema, type RedshiftSourceConfig } from './config';
 import { mapRedshiftError } from './errors';
 import { describeModel, readInTransaction } from './read';
+import { redshiftDialect } from './warehouse';
 
 export type { RedshiftSourceConfig } from './config';
 
@@ -24,8 +27,20 @@ class RedshiftSource implements Source {
   private label = 'redshift source';
   private readonly clients = new Set<pg.Client>();
   private closed = false;
+  /** In-warehouse change detection: PostgreSQL's sessions in Redshift's dialect. */
+  readonly warehouse: WarehouseSql;
 
-  constructor(private readonly config: RedshiftSourceConfig, private readonly ctx: ConnectorContext) {}
+  constructor(private readonly config: RedshiftSourceConfig, private readonly ctx: ConnectorContext) {
+    this.warehouse = postgresWarehouse({
+      dialect: redshiftDialect,
+      connect: () => this.connect(),
+      release: (c) => this.release(c),
+      fail: (err) => this.fail(err, 'in-warehouse change detection'),
+      // Never a single-row FETCH (see read.ts).
+      fetchSize: Math.max(2, config.fetchSize),
+      plainCursor: true,
+    });
+  }
 
   private fail(err: unknown, object: string): EbbError {
     return mapRedshiftError(err, { source: this.label, object });

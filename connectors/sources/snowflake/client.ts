@@ -24,6 +24,8 @@ export async function connectSnowflake(config: SnowflakeSourceConfig, ctx: Conne
     ...(config.role ? { role: config.role } : {}),
     ...(config.accessUrl ? { accessUrl: config.accessUrl } : {}),
     application: 'ebb',
+    // With NUMBER fetched as a string, the driver would otherwise hand a NULL over as 'NULL'.
+    representNullAsStringNull: false,
   });
   await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
   return connection;
@@ -47,6 +49,23 @@ export async function statementColumns(connection: snowflake.Connection, sqlText
       sqlText,
       fetchAsString: ['Number'],
       complete: (err, stmt) => (err ? reject(err) : resolve((stmt.getColumns() ?? []).map((c) => ({ name: c.getName(), type: c.getType(), precision: c.getPrecision(), scale: c.getScale() })))),
+    });
+  });
+}
+
+/** Runs a statement to completion and returns its (small) result: DDL, DML, counts, metadata. */
+export async function executeAll(connection: snowflake.Connection, sqlText: string): Promise<{ rows: Record<string, unknown>[]; columns: SnowflakeColumn[] }> {
+  return new Promise((resolve, reject) => {
+    connection.execute({
+      sqlText,
+      fetchAsString: ['Number'],
+      complete: (err, stmt, rows) =>
+        err
+          ? reject(err)
+          : resolve({
+              rows: (rows ?? []) as Record<string, unknown>[],
+              columns: (stmt.getColumns() ?? []).map((c) => ({ name: c.getName(), type: c.getType(), precision: c.getPrecision(), scale: c.getScale() })),
+            }),
     });
   });
 }

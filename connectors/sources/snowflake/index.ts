@@ -6,13 +6,14 @@
 import type snowflake from 'snowflake-sdk';
 import { configError, fatalError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector } from '../../types';
+import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { DEFAULT_BATCH_SIZE } from '../rebatch';
 import { assertDistinctColumns, limitZero, projection, quoteIdent, wrapModel } from '../sql-model';
 import type * as Client from './client';
 import { snowflakeSourceConfigSchema, type SnowflakeSourceConfig } from './config';
 import { toEbbError } from './errors';
 import { rowOf, type SnowflakeColumn } from './values';
+import { snowflakeWarehouse } from './warehouse';
 
 export type { SnowflakeSourceConfig } from './config';
 
@@ -25,9 +26,16 @@ class SnowflakeSource implements Source {
   private connection?: Promise<snowflake.Connection>;
   private closed = false;
   private readonly label: string;
+  /** In-warehouse change detection (`warehouse.ts`). */
+  readonly warehouse: WarehouseSql;
 
   constructor(private readonly config: SnowflakeSourceConfig, private readonly ctx: ConnectorContext) {
     this.label = `snowflake source (${config.account})`;
+    this.warehouse = snowflakeWarehouse({
+      connect: () => this.connect(),
+      client,
+      fail: (err) => toEbbError(err, { source: this.label, object: 'in-warehouse change detection' }),
+    });
   }
 
   private connect(): Promise<snowflake.Connection> {

@@ -69,13 +69,21 @@ function typeName(duck: string): string {
   return 'STRING';
 }
 
-/** Backtick identifiers (Databricks SQL) as DuckDB's double quotes, outside string literals. */
+/**
+ * Databricks SQL as DuckDB runs it, outside string literals: backtick identifiers become
+ * double quotes, and `xxhash64(…)` DuckDB's 64-bit `hash(…)` (also variadic and NULL-aware).
+ */
 export function toDuckdbSql(sql: string): string {
   let out = '';
   let inString = false;
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (c === "'") inString = !inString;
+    if (!inString && /^xxhash64\(/i.test(sql.slice(i, i + 9)) && !/\w/.test(sql[i - 1] ?? '')) {
+      out += 'hash(';
+      i += 8;
+      continue;
+    }
     if (!inString && c === '`') {
       let name = '';
       for (i++; i < sql.length; i++) {

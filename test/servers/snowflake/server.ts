@@ -7,7 +7,8 @@
  * gzip. A query runs in one DuckDB transaction (its count and its rows are one snapshot) and
  * streams: chunks are produced as the driver asks for them, so the server holds only the chunks
  * the driver's prefetch window has not taken yet. Failed SQL answers like Snowflake
- * (`success: false`, code 002003 for a missing object).
+ * (`success: false`, code 002003 for a missing object). DDL and DML statements run and commit on
+ * their own, as Snowflake commits DDL implicitly.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -113,7 +114,49 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
 
   const fail = (code: string, message: string, sqlState = '42000') => ({ status: 200, body: { data: { sqlState, queryId: randomUUID() }, code, message, success: false } });
 
+  /**
+   * DDL and DML (anything but a SELECT or WITH query) run on their own and commit, as Snowflake
+   * commits DDL implicitly; the answer has Snowflake's one-row status or row-count result.
+   */
+  const statement = async (sql: string) => {
+    const connection = await o.instance.connect();
+    try {
+      const result = await connection.run(sql);
+      const changed = result.rowsChanged;
+      const dml = /^(insert|delete|update)\b/i.test(sql);
+      const name = /^insert/i.test(sql) ? 'number of rows inserted' : /^delete/i.test(sql) ? 'number of rows deleted' : /^update/i.test(sql) ? 'number of rows updated' : 'status';
+      const column = dml ? { name, type: 'fixed', precision: 19, scale: 0, nullable: false } : { name, type: 'text', length: 16_777_216, byteLength: 16_777_216, nullable: true };
+      return {
+        status: 200,
+        body: {
+          data: {
+            parameters: [{ name: 'TIMEZONE', value: 'UTC' }],
+            rowtype: [{ database: '', schema: '', table: '', ...column }],
+            rowset: [[dml ? String(changed) : 'Statement executed successfully.']],
+            total: 1,
+            returned: 1,
+            queryId: randomUUID(),
+            statementTypeId: dml ? 0x3000 : 0x6000,
+            version: 1,
+            chunks: [],
+            queryResultFormat: 'json',
+          },
+          code: null,
+          message: null,
+          success: true,
+        },
+      };
+    } catch (err) {
+      const message = (err as Error).message.split('\n')[0];
+      if (/does not exist|not found/i.test(message)) return fail('002003', `SQL compilation error:\nObject does not exist or not authorized. (${message})`, '02000');
+      return fail('001003', `SQL compilation error:\n${message}`);
+    } finally {
+      connection.closeSync();
+    }
+  };
+
   const query = async (sql: string) => {
+    if (!/^\(*\s*(select|with)\b/i.test(sql)) return statement(sql);
     const connection = await o.instance.connect();
     try {
       // One transaction: the count and the rows come from one snapshot.
