@@ -53,6 +53,8 @@ interface Query {
   cached: Map<number, string>;
   chunks: number;
   done: boolean;
+  /** The chunk being cut: the driver asks for several chunks at once, and one DuckDB result must not be read concurrently. */
+  cutting: Promise<unknown>;
 }
 
 /** DuckDB type → Snowflake rowtype. */
@@ -165,7 +167,7 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
       const result = await connection.stream(sql);
       const names = result.columnNames();
       const types = result.columnTypes().map((t) => t.toString());
-      const q: Query = { id: randomUUID(), columns: names.map((n, i) => rowtype(n, types[i])), connection, result, buffer: [], next: 0, cached: new Map(), chunks: 0, done: false };
+      const q: Query = { id: randomUUID(), columns: names.map((n, i) => rowtype(n, types[i])), connection, result, buffer: [], next: 0, cached: new Map(), chunks: 0, done: false, cutting: Promise.resolve() };
       const rows = Number(total);
       const first = (await cut(q)) ?? '';
       const firstRows = Math.min(rows, size);
@@ -226,10 +228,16 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
       const q = queries.get(chunk[1]);
       const index = Number(chunk[2]);
       if (!q) return { status: 404, body: { message: 'NoSuchKey' } };
-      while (q.next <= index) {
-        const body = await cut(q);
-        q.cached.set(q.next++, body ?? '');
-      }
+      // One cutter at a time: concurrent fetchChunk calls on one DuckDB result hang or crash.
+      const cutUpTo = async () => {
+        while (q.next <= index) {
+          const body = await cut(q);
+          q.cached.set(q.next++, body ?? '');
+        }
+      };
+      const turn = q.cutting.then(cutUpTo);
+      q.cutting = turn.catch(() => undefined);
+      await turn;
       const text = q.cached.get(index);
       if (text === undefined) return { status: 404, body: { message: 'NoSuchKey' } };
       q.cached.delete(index);
