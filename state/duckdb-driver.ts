@@ -43,7 +43,16 @@ class DuckdbDriver implements SqlDriver {
     private readonly pool: ConnectionPool,
   ) {}
 
-  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>, sql?: string): Promise<T> {
+    if (process.env.EBB_SQL_TIMING && sql) {
+      const t0 = performance.now();
+      try {
+        return await this.withConnection(fn);
+      } finally {
+        const ms = performance.now() - t0;
+        if (ms > 20) console.error(`[sql ${Math.round(ms)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}`);
+      }
+    }
     if (this.pinned) return fn(this.pinned);
     const c = await this.pool.take();
     try {
@@ -57,14 +66,14 @@ class DuckdbDriver implements SqlDriver {
     return this.withConnection(async (c) => {
       const reader = await c.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowObjectsJS() as T[];
-    });
+    }, sql);
   }
 
   async exec(sql: string, params: unknown[] = []): Promise<number> {
     return this.withConnection(async (c) => {
       const result = await c.run(sql, params as DuckDBValue[]);
       return Number(result.rowsChanged);
-    });
+    }, sql);
   }
 
   async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {

@@ -11,12 +11,14 @@ import { createConnectorContext } from '../connectors/context';
 import { requestBudgetFor } from '../state/request-budget';
 import { openStateStore } from '../state/open';
 import { workerConfigFromEnv } from './config';
+import { startCpuProfile } from './cpu-profile';
 import { createEbbWorker } from './create-worker';
 import { redactingLogger } from './redacting-logger';
 import { spanProcessorFromEnv } from './tracing';
 
 async function main(): Promise<void> {
   const config = workerConfigFromEnv();
+  const stopProfile = startCpuProfile();
   // Before any connection: the runtime owns telemetry. EBB_METRICS_ADDRESS (e.g. 0.0.0.0:9464)
   // serves the SDK's and ebb's metrics for Prometheus at /metrics.
   Runtime.install({
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     await spans.shutdown().catch(() => undefined);
     await connection.close();
     await store.close();
+    await stopProfile();
   }
 }
 
