@@ -4,7 +4,7 @@
  * destination, then a rerun against a committed snapshot), with the time of each phase.
  * For profiling the plan (`node --cpu-prof --import tsx bench/plan.ts`).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnectorContext } from '../connectors/context';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     );
     const spec = syncSpecSchema.parse({
       name: 'bench',
-      source: { kind: 'duckdb', connection: { path: warehouse } },
+      source: { kind: 'duckdb', connection: { path: warehouse, ...(process.env.EBB_BENCH_SOURCE_MEMORY ? { memoryLimit: process.env.EBB_BENCH_SOURCE_MEMORY } : {}) } },
       model: { table: 'customers' },
       primaryKey: 'customer_id',
       destinations: [
@@ -43,16 +43,29 @@ async function main(): Promise<void> {
     });
     const store = await openStateStore(`duckdb:${path.join(dir, 'state.duckdb')}`);
     const ctx = createConnectorContext({ baseDir: dir });
+    console.log(`before the first run: rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
     for (const runId of ['r1', 'r2']) {
       const phases: Record<string, number> = {};
       const source = openSource(spec.source, ctx);
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await store.startRun({ runId, sync: spec.name, specHash: 'x', workflowId: 'w' });
-      const plan = await planRun({ spec, runId, fullResync: false, store, source, onPhase: (p, ms) => (phases[p] = Math.round(ms)) });
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+      const plan = await planRun({
+        spec, runId, fullResync: false, store, source,
+        onPhase: (p, ms) => {
+          phases[p] = Math.round(ms);
+          phases[`${p} peak MB`] = Math.round(peak / 1e6);
+          peak = 0;
+        },
+      });
+      clearInterval(sampler);
       const ms = Math.round(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
       await source.close();
       const d = plan.destinations[0];
-      console.log(`${runId}: ${ms} ms ${JSON.stringify(phases)} adds=${d.adds} changes=${d.changes} unchanged=${d.unchanged} rss=${Math.round(process.memoryUsage().rss / 1e6)}MB`);
+      console.log(`${runId}: ${ms} ms (cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms) ${JSON.stringify(phases)} adds=${d.adds} changes=${d.changes} unchanged=${d.unchanged} rss=${Math.round(process.memoryUsage().rss / 1e6)}MB`);
       if (runId === 'r1') {
         // Commit everything so the second run diffs against a full snapshot.
         for (let c = 0; c < d.chunks; c++) await store.recordChunk(runId, 'pg', c, []);
@@ -61,6 +74,8 @@ async function main(): Promise<void> {
       }
     }
     await store.close();
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8'));
+    if (hwm) console.log(`peak RSS ${Math.round(Number(hwm[1]) / 1024)} MB`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

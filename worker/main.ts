@@ -2,6 +2,8 @@
  * The ebb worker process: `npm run worker`. Connects to Temporal, opens the state store and
  * serves the `syncWorkflow` and its activities on the task queue until SIGINT/SIGTERM.
  */
+// First: may replace this process with one whose heap is capped (worker/heap-cap.ts).
+import './cap-heap-first';
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';

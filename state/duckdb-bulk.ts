@@ -1,0 +1,126 @@
+import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { BulkColumnType, BulkLoader } from './sql-driver';
+
+/** Text buffered per insert (about 10,000 staged rows of a typical model): fewer, larger inserts are cheaper. */
+const BATCH_CHARS = 2 << 20;
+
+// Separators that JSON text never holds raw (JSON.stringify escapes U+0000–U+001F).
+const FIELD = '\x1f';
+const ROW = '\x1e';
+const NULL = '\x1d';
+/** A varchar holding any of these cannot travel in the text: it takes the appender instead. */
+// eslint-disable-next-line no-control-regex -- the separators are control characters by design
+const RESERVED = /[\x1c-\x1f]/;
+
+/**
+ * DuckDB's bulk loader: rows are packed into one text per ~2 MB (fields and rows split by
+ * control characters) and inserted by one prepared statement that splits them again inside
+ * DuckDB. The insert runs on DuckDB's threads while the caller maps the next rows; with the
+ * appender, every value was a native call and every flush blocked the event loop (over half
+ * of a plan's main-thread time). One insert in flight at a time: `append` returns a promise
+ * only when the previous one must finish first. A row with a reserved character in a varchar
+ * (never seen in keys and JSON in practice) goes through an appender on its own connection.
+ */
+export async function textBulkLoader(
+  connect: () => Promise<DuckDBConnection>,
+  table: string,
+  columns: readonly { name: string; type: BulkColumnType }[],
+  batchChars = BATCH_CHARS,
+): Promise<BulkLoader> {
+  const c = await connect();
+  const fields = columns.map((col, i) => decode(col.type, `p[${i + 1}]`));
+  let statement: DuckDBPreparedStatement;
+  try {
+    statement = await c.prepare(
+      `INSERT INTO ${table} (${columns.map((col) => col.name).join(', ')})
+       SELECT ${fields.join(', ')} FROM (SELECT string_split(line, chr(31)) AS p FROM (SELECT unnest(string_split($1, chr(30))) AS line))`,
+    );
+  } catch (err) {
+    c.closeSync();
+    throw err;
+  }
+  const encoders = columns.map((col) => encoder(col.type));
+  let text = '';
+  let inflight: Promise<void> | undefined;
+  let odd: { connection: DuckDBConnection; appender: DuckDBAppender } | undefined;
+
+  const send = async (): Promise<void> => {
+    if (inflight) await inflight;
+    if (text === '') return;
+    statement.bindVarchar(1, text);
+    text = '';
+    inflight = statement.run().then(() => undefined);
+    // Errors surface at the next append that waits, or at close; never unhandled meanwhile.
+    inflight.catch(() => undefined);
+  };
+
+  const appendOdd = async (row: readonly unknown[]): Promise<void> => {
+    if (!odd) {
+      const connection = await connect();
+      const [catalog, name] = table.includes('.') ? table.split('.', 2) : [null, table];
+      odd = { connection, appender: await connection.createAppender(name, catalog ? 'main' : null, catalog) };
+    }
+    const a = odd.appender;
+    columns.forEach((col, i) => appendValue(a, col.type, row[i]));
+    a.endRow();
+  };
+
+  return {
+    append(row) {
+      let line = '';
+      for (let i = 0; i < encoders.length; i++) {
+        const v = encoders[i](row[i]);
+        if (v === undefined) return appendOdd(row);
+        line += i === 0 ? v : FIELD + v;
+      }
+      text += text === '' ? line : ROW + line;
+      if (text.length >= batchChars) return send();
+    },
+    async close() {
+      try {
+        await send();
+        if (inflight) await inflight;
+        odd?.appender.closeSync();
+      } finally {
+        odd?.connection.closeSync();
+        statement.destroySync();
+        c.closeSync();
+      }
+    },
+  };
+}
+
+/** SQL turning a text field back into a column value. */
+function decode(type: BulkColumnType, field: string): string {
+  switch (type) {
+    case 'varchar':
+      return `nullif(${field}, chr(29))`;
+    case 'double':
+      return `CAST(nullif(${field}, '') AS DOUBLE)`;
+    case 'bigint':
+      return `CAST(nullif(${field}, '') AS BIGINT)`;
+  }
+}
+
+/** A value as a text field; undefined when it cannot travel as text. */
+function encoder(type: BulkColumnType): (v: unknown) => string | undefined {
+  switch (type) {
+    case 'varchar':
+      return (v) => {
+        if (v === null || v === undefined) return NULL;
+        const s = String(v);
+        return RESERVED.test(s) ? undefined : s;
+      };
+    case 'double':
+      return (v) => (v === null || v === undefined ? '' : String(Number(v)));
+    case 'bigint':
+      return (v) => (v === null || v === undefined ? '' : String(BigInt(v as number)));
+  }
+}
+
+function appendValue(a: DuckDBAppender, type: BulkColumnType, v: unknown): void {
+  if (v === null || v === undefined) return a.appendNull();
+  if (type === 'varchar') return a.appendVarchar(String(v));
+  if (type === 'double') return a.appendDouble(Number(v));
+  return a.appendBigInt(BigInt(v as number));
+}
