@@ -32,6 +32,22 @@ describe('DuckDB text bulk loader', () => {
     }
   });
 
+  test('a fixed column is sent once and lands in every row, the fallback path included', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      await c.run(`CREATE TABLE t (run_id VARCHAR, s VARCHAR, n BIGINT)`);
+      const loader = await textBulkLoader(() => instance.connect(), 't', [{ name: 'run_id', type: 'varchar', fixed: 'run-1' }, { name: 's', type: 'varchar' }, { name: 'n', type: 'bigint' }], 32);
+      for (let i = 0; i < 50; i++) await loader.append(['run-1', i === 7 ? 'odd\x1f' : `s${i}`, i]);
+      await loader.close();
+      const [r] = (await c.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT run_id) AS runs, min(run_id) AS run, sum(n) AS total FROM t`)).getRowObjectsJS();
+      assert.deepEqual(r, { n: 50n, runs: 1n, run: 'run-1', total: 1225n });
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  });
+
   test('an insert that fails surfaces at close, not as an unhandled rejection', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();

@@ -1,5 +1,7 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { BulkColumnType, BulkLoader } from './sql-driver';
+import type { BulkColumn, BulkColumnType, BulkLoader } from './sql-driver';
+
+const SQL_TYPES: Record<BulkColumnType, string> = { varchar: 'VARCHAR', double: 'DOUBLE', bigint: 'BIGINT' };
 
 /** Text buffered per insert (about 10,000 staged rows of a typical model): fewer, larger inserts are cheaper. */
 const BATCH_CHARS = 2 << 20;
@@ -24,11 +26,16 @@ const RESERVED = /[\x1c-\x1f]/;
 export async function textBulkLoader(
   connect: () => Promise<DuckDBConnection>,
   table: string,
-  columns: readonly { name: string; type: BulkColumnType }[],
+  columns: readonly BulkColumn[],
   batchChars = BATCH_CHARS,
 ): Promise<BulkLoader> {
   const c = await connect();
-  const fields = columns.map((col, i) => decode(col.type, `p[${i + 1}]`));
+  // Fixed columns travel once, as parameters ($2, $3, …); the others in the text, in order.
+  const sent = columns.map((col, i) => i).filter((i) => columns[i].fixed === undefined);
+  const fixed = columns.map((col, i) => i).filter((i) => columns[i].fixed !== undefined);
+  const fields = columns.map((col, i) =>
+    col.fixed !== undefined ? `CAST($${fixed.indexOf(i) + 2} AS ${SQL_TYPES[col.type]})` : decode(col.type, `p[${sent.indexOf(i) + 1}]`),
+  );
   let statement: DuckDBPreparedStatement;
   try {
     statement = await c.prepare(
@@ -39,7 +46,8 @@ export async function textBulkLoader(
     c.closeSync();
     throw err;
   }
-  const encoders = columns.map((col) => encoder(col.type));
+  fixed.forEach((i, k) => statement.bindVarchar(k + 2, columns[i].fixed as string));
+  const encoders = sent.map((i) => encoder(columns[i].type));
   let text = '';
   let inflight: Promise<void> | undefined;
   let odd: { connection: DuckDBConnection; appender: DuckDBAppender } | undefined;
@@ -61,7 +69,7 @@ export async function textBulkLoader(
       odd = { connection, appender: await connection.createAppender(name, catalog ? 'main' : null, catalog) };
     }
     const a = odd.appender;
-    columns.forEach((col, i) => appendValue(a, col.type, row[i]));
+    columns.forEach((col, i) => appendValue(a, col.type, col.fixed ?? row[i]));
     a.endRow();
   };
 
@@ -69,7 +77,7 @@ export async function textBulkLoader(
     append(row) {
       let line = '';
       for (let i = 0; i < encoders.length; i++) {
-        const v = encoders[i](row[i]);
+        const v = encoders[i](row[sent[i]]);
         if (v === undefined) return appendOdd(row);
         line += i === 0 ? v : FIELD + v;
       }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { textBulkLoader } from './duckdb-bulk';
-import type { BulkColumnType, BulkLoader, SqlDriver } from './sql-driver';
+import type { BulkColumn, BulkLoader, SqlDriver } from './sql-driver';
 
 /** The embedded state store's DuckDB `memory_limit` unless `EBB_STATE_MEMORY_LIMIT` says otherwise. */
 export const DEFAULT_STATE_MEMORY_LIMIT = '96MB';
@@ -100,7 +100,7 @@ class DuckdbDriver implements SqlDriver {
     }
   }
 
-  async bulkLoader(table: string, columns: readonly { name: string; type: BulkColumnType }[]): Promise<BulkLoader> {
+  async bulkLoader(table: string, columns: readonly BulkColumn[]): Promise<BulkLoader> {
     return textBulkLoader(() => this.instance.connect(), table, columns);
   }
 

@@ -216,7 +216,7 @@ export class StateStore {
   /** Opens the stage for a run's rows. */
   async openStage(runId: string): Promise<StageWriter> {
     const loader = await this.driver.bulkLoader(this.stage, [
-      { name: 'run_id', type: 'varchar' },
+      { name: 'run_id', type: 'varchar', fixed: runId },
       { name: 'dest', type: 'varchar' },
       { name: 'key', type: 'varchar' },
       { name: 'cursor', type: 'double' },
