@@ -11,7 +11,7 @@ describe('DuckDB text bulk loader', () => {
       await c.run(`CREATE TABLE t (s VARCHAR, d DOUBLE, b BIGINT)`);
       const cols = [{ name: 's', type: 'varchar' }, { name: 'd', type: 'double' }, { name: 'b', type: 'bigint' }] as const;
       // A tiny batch, so rows cross many inserts (and one is in flight while the next fills).
-      const loader = await textBulkLoader(() => instance.connect(), 't', cols, 64);
+      const loader = await textBulkLoader(() => instance.connect(), 't', cols, 256);
       const rows: unknown[][] = [
         ['plain', 1.5, 1],
         ['', 0, 0],

@@ -3,12 +3,12 @@ import type { BulkColumn, BulkColumnType, BulkLoader } from './sql-driver';
 
 const SQL_TYPES: Record<BulkColumnType, string> = { varchar: 'VARCHAR', double: 'DOUBLE', bigint: 'BIGINT' };
 
-/** Text buffered per insert (about 10,000 staged rows of a typical model): fewer, larger inserts are cheaper. */
-const BATCH_CHARS = 2 << 20;
+/** Bytes buffered per insert (about 10,000 staged rows of a typical model): fewer, larger inserts are cheaper. */
+const BATCH_BYTES = 2 << 20;
 
 // Separators that JSON text never holds raw (JSON.stringify escapes U+0000–U+001F).
 const FIELD = '\x1f';
-const ROW = '\x1e';
+const ROW_BYTE = 0x1e;
 const NULL = '\x1d';
 /** A varchar holding any of these cannot travel in the text: it takes the appender instead. */
 // eslint-disable-next-line no-control-regex -- the separators are control characters by design
@@ -27,7 +27,7 @@ export async function textBulkLoader(
   connect: () => Promise<DuckDBConnection>,
   table: string,
   columns: readonly BulkColumn[],
-  batchChars = BATCH_CHARS,
+  batchBytes = BATCH_BYTES,
 ): Promise<BulkLoader> {
   const c = await connect();
   // Fixed columns travel once, as parameters ($2, $3, …); the others in the text, in order.
@@ -48,18 +48,29 @@ export async function textBulkLoader(
   }
   fixed.forEach((i, k) => statement.bindVarchar(k + 2, columns[i].fixed as string));
   const encoders = sent.map((i) => encoder(columns[i].type));
-  let text = '';
+  // Rows are written as UTF-8 into one reused buffer, outside the JS heap: a batch kept as a JS
+  // string was copied by every young-generation GC until sent (most of the plan's GC time).
+  const buf = Buffer.allocUnsafe(batchBytes);
+  let pos = 0;
   let inflight: Promise<void> | undefined;
   let odd: { connection: DuckDBConnection; appender: DuckDBAppender } | undefined;
 
-  const send = async (): Promise<void> => {
-    if (inflight) await inflight;
-    if (text === '') return;
-    statement.bindVarchar(1, text);
-    text = '';
-    inflight = statement.run().then(() => undefined);
-    // Errors surface at the next append that waits, or at close; never unhandled meanwhile.
-    inflight.catch(() => undefined);
+  /** Queues the buffered rows behind the insert in flight; resolves when that one is done. */
+  const send = (): Promise<void> => {
+    const previous = inflight;
+    if (pos > 0) {
+      const batch = buf.toString('utf8', 0, pos);
+      pos = 0;
+      const next = (async () => {
+        if (previous) await previous;
+        statement.bindVarchar(1, batch);
+        await statement.run();
+      })();
+      // Errors surface at the next append that waits, or at close; never unhandled meanwhile.
+      next.catch(() => undefined);
+      inflight = next;
+    }
+    return previous ?? Promise.resolve();
   };
 
   const appendOdd = async (row: readonly unknown[]): Promise<void> => {
@@ -81,12 +92,17 @@ export async function textBulkLoader(
         if (v === undefined) return appendOdd(row);
         line += i === 0 ? v : FIELD + v;
       }
-      text += text === '' ? line : ROW + line;
-      if (text.length >= batchChars) return send();
+      const room = line.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
+      if (room > buf.length) return appendOdd(row); // a row bigger than a whole batch
+      let waited: Promise<void> | undefined;
+      if (pos + room > buf.length) waited = send();
+      if (pos > 0) buf[pos++] = ROW_BYTE;
+      pos += buf.write(line, pos, 'utf8');
+      return waited;
     },
     async close() {
       try {
-        await send();
+        send();
         if (inflight) await inflight;
         odd?.appender.closeSync();
       } finally {
