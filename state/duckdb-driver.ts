@@ -50,6 +50,8 @@ class DuckdbDriver implements SqlDriver {
   ) {}
 
   private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>, sql?: string): Promise<T> {
+    // EBB_SQL_TIMING (profiling): statements over 20 ms go to stderr with their time; the SQL
+    // text only, never its parameters (which may hold row data).
     if (process.env.EBB_SQL_TIMING && sql) {
       const t0 = performance.now();
       try {
