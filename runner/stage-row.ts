@@ -28,15 +28,20 @@ export function mapForStage(m: PlanMapper, row: Row): { destId: string; payload:
     return undefined;
   }
   const fields = m.map(row);
-  const present = (f: string) => fields[f] !== null && fields[f] !== undefined && fields[f] !== '';
   if (m.matchOn) {
     // Several identifiers: the row is sendable when any is present; a delete later needs them all.
-    const ids = Object.fromEntries(m.matchOn.filter(present).map((f) => [f, fields[f]]));
+    const ids = Object.fromEntries(m.matchOn.filter((f) => present(fields[f])).map((f) => [f, fields[f]]));
     if (Object.keys(ids).length === 0) return missingIdentity(m);
     return { destId: canonicalJson(ids), payload: canonicalJson(fields) };
   }
-  if (!present(m.idField)) return missingIdentity(m);
-  return { destId: JSON.stringify(fields[m.idField]), payload: canonicalJson(fields) };
+  const id = fields[m.idField];
+  if (!present(id)) return missingIdentity(m);
+  return { destId: JSON.stringify(id), payload: canonicalJson(fields) };
+}
+
+/** Module-level, not a closure per row: the hot path allocates nothing it does not return. */
+function present(v: unknown): boolean {
+  return v !== null && v !== undefined && v !== '';
 }
 
 function missingIdentity(m: PlanMapper): undefined {

@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { BulkColumnType, BulkLoader, SqlDriver } from './sql-driver';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { textBulkLoader } from './duckdb-bulk';
+import type { BulkColumn, BulkLoader, SqlDriver } from './sql-driver';
+
+/** The embedded state store's DuckDB `memory_limit` unless `EBB_STATE_MEMORY_LIMIT` says otherwise. */
+export const DEFAULT_STATE_MEMORY_LIMIT = '96MB';
 
 /**
  * The embedded state store engine. One DuckDB file per worker; diffs are joins inside DuckDB,
@@ -11,7 +15,9 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // Insertion order is kept (DuckDB's default): changes are written in seq order, so the zone
   // maps of a chunk's row group let each chunk read skip the rest of the table.
-  const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? '192MB' });
+  // 96MB: the stage of a large model spills to DuckDB's temp files past it (as it did at any
+  // limit for 3M rows); a higher limit mostly buys cache, and the worker's peak RSS with it.
+  const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? DEFAULT_STATE_MEMORY_LIMIT });
   return new DuckdbDriver(instance, undefined, new ConnectionPool(instance));
 }
 
@@ -43,7 +49,18 @@ class DuckdbDriver implements SqlDriver {
     private readonly pool: ConnectionPool,
   ) {}
 
-  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>, sql?: string): Promise<T> {
+    // EBB_SQL_TIMING (profiling): statements over 20 ms go to stderr with their time; the SQL
+    // text only, never its parameters (which may hold row data).
+    if (process.env.EBB_SQL_TIMING && sql) {
+      const t0 = performance.now();
+      try {
+        return await this.withConnection(fn);
+      } finally {
+        const ms = performance.now() - t0;
+        if (ms > 20) console.error(`[sql ${Math.round(ms)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}`);
+      }
+    }
     if (this.pinned) return fn(this.pinned);
     const c = await this.pool.take();
     try {
@@ -57,14 +74,14 @@ class DuckdbDriver implements SqlDriver {
     return this.withConnection(async (c) => {
       const reader = await c.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowObjectsJS() as T[];
-    });
+    }, sql);
   }
 
   async exec(sql: string, params: unknown[] = []): Promise<number> {
     return this.withConnection(async (c) => {
       const result = await c.run(sql, params as DuckDBValue[]);
       return Number(result.rowsChanged);
-    });
+    }, sql);
   }
 
   async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
@@ -85,45 +102,12 @@ class DuckdbDriver implements SqlDriver {
     }
   }
 
-  async bulkLoader(table: string, columns: readonly { name: string; type: BulkColumnType }[]): Promise<BulkLoader> {
-    const c = await this.instance.connect();
-    const [catalog, name] = table.includes('.') ? table.split('.', 2) : [null, table];
-    const appender: DuckDBAppender = await c.createAppender(name, catalog ? 'main' : null, catalog);
-    const writers = columns.map((col) => columnWriter(appender, col.type));
-    let pending = 0;
-    return {
-      append(row) {
-        for (let i = 0; i < writers.length; i++) writers[i](row[i]);
-        appender.endRow();
-        // Flush periodically so the appender's buffer stays small.
-        if (++pending >= 50_000) {
-          appender.flushSync();
-          pending = 0;
-        }
-      },
-      async close() {
-        try {
-          appender.closeSync();
-        } finally {
-          c.closeSync();
-        }
-      },
-    };
+  async bulkLoader(table: string, columns: readonly BulkColumn[]): Promise<BulkLoader> {
+    return textBulkLoader(() => this.instance.connect(), table, columns);
   }
 
   async close(): Promise<void> {
     this.pool.closeAll();
     this.instance.closeSync();
-  }
-}
-
-function columnWriter(a: DuckDBAppender, type: BulkColumnType): (v: unknown) => void {
-  switch (type) {
-    case 'varchar':
-      return (v) => (v === null || v === undefined ? a.appendNull() : a.appendVarchar(String(v)));
-    case 'double':
-      return (v) => (v === null || v === undefined ? a.appendNull() : a.appendDouble(Number(v)));
-    case 'bigint':
-      return (v) => (v === null || v === undefined ? a.appendNull() : a.appendBigInt(BigInt(v as number)));
   }
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { BulkColumnType, BulkLoader, SqlDriver } from './sql-driver';
+import type { BulkColumn, BulkLoader, SqlDriver } from './sql-driver';
 
 /** Rows per multi-row insert when bulk loading: big enough to amortise round trips, small enough for bounded memory. */
 const BULK_ROWS = 5_000;
@@ -56,7 +56,7 @@ class PostgresDriver implements SqlDriver {
     }
   }
 
-  async bulkLoader(table: string, columns: readonly { name: string; type: BulkColumnType }[]): Promise<BulkLoader> {
+  async bulkLoader(table: string, columns: readonly BulkColumn[]): Promise<BulkLoader> {
     // unnest() of one array per column: one statement per BULK_ROWS rows, no per-row round trip.
     const casts = columns.map((c, i) => `$${i + 1}::${c.type === 'varchar' ? 'text' : c.type === 'double' ? 'float8' : 'int8'}[]`);
     const sql = `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) SELECT * FROM unnest(${casts.join(', ')})`;

@@ -7,6 +7,16 @@
 /** Column types the bulk loader understands. */
 export type BulkColumnType = 'varchar' | 'double' | 'bigint';
 
+/**
+ * A bulk loader's column. `fixed`: every row holds this value in this column (a run id, say);
+ * rows still carry it at its position, and a loader may send it once instead of per row.
+ */
+export interface BulkColumn {
+  name: string;
+  type: BulkColumnType;
+  fixed?: string;
+}
+
 export interface SqlDriver {
   readonly dialect: 'duckdb' | 'postgres';
   /** Runs a query and returns its rows as objects. */
@@ -19,7 +29,7 @@ export interface SqlDriver {
    * Opens a fast loader into `table` (DuckDB's appender, or batched multi-row inserts on
    * PostgreSQL). Rows are buffered up to a bounded size and flushed as they come.
    */
-  bulkLoader(table: string, columns: readonly { name: string; type: BulkColumnType }[]): Promise<BulkLoader>;
+  bulkLoader(table: string, columns: readonly BulkColumn[]): Promise<BulkLoader>;
   close(): Promise<void>;
 }
 

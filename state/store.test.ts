@@ -180,6 +180,17 @@ for (const engine of engines) {
       await store.recordChunk(runId, 'd', 0, rows.map((r) => ({ seq: r.seq, key: r.key, status: 'ok' as const })));
     }
 
+    it("numbers a destination's first run by key, densely, whatever order the rows were staged in", async () => {
+      await stage('first', [['c', '1'], ['e', '1'], ['a', '1'], ['d', '1'], ['b', '1']]);
+      const p = await store.diffDestination({ runId: 'first', sync: 'firstsync', dest: 'd', mode: 'mirror', chunkSize: 2, detectRemoves: true, fullResync: false });
+      assert.deepEqual([p.adds, p.total, p.chunks, p.duplicates, p.unchanged], [5, 5, 3, 0, 0]);
+      const rows = await store.driver.query<{ seq: unknown; chunk: unknown; key: string; kind: string; row_hash: string }>(
+        `SELECT seq, chunk, key, kind, row_hash FROM ebb_changes WHERE run_id = 'first' ORDER BY seq`,
+      );
+      assert.deepEqual(rows.map((r) => [Number(r.seq), Number(r.chunk), r.key, r.kind]), [[1, 0, 'a', 'add'], [2, 0, 'b', 'add'], [3, 1, 'c', 'add'], [4, 1, 'd', 'add'], [5, 2, 'e', 'add']]);
+      assert.equal(rows[0].row_hash, rowHash({ h: '1', id: 'a' }));
+    });
+
     it('excludes and counts rows that share a primary key', async () => {
       await stage('dup', [['p', '1'], ['p', '2'], ['q', '1']]);
       const p = await store.diffDestination({ runId: 'dup', sync: 'dupsync', dest: 'd', mode: 'upsert', chunkSize: 10, detectRemoves: true, fullResync: false });

@@ -216,7 +216,7 @@ export class StateStore {
   /** Opens the stage for a run's rows. */
   async openStage(runId: string): Promise<StageWriter> {
     const loader = await this.driver.bulkLoader(this.stage, [
-      { name: 'run_id', type: 'varchar' },
+      { name: 'run_id', type: 'varchar', fixed: runId },
       { name: 'dest', type: 'varchar' },
       { name: 'key', type: 'varchar' },
       { name: 'cursor', type: 'double' },
@@ -277,7 +277,21 @@ export class StateStore {
 
     return this.driver.transaction(async (tx) => {
       await tx.exec(`DELETE FROM ebb_changes WHERE run_id = $1 AND dest = $2`, [r.runId, r.dest]);
-      if (parts.length) {
+      const [held] = await tx.query(`SELECT count(*) AS n FROM ebb_snapshots WHERE sync = $1 AND dest = $2`, [r.sync, r.dest]);
+      const [stagedRows] = await tx.query(`SELECT count(*) AS n, count(DISTINCT key) AS keys FROM ${this.stage} WHERE ${rows}`, [r.runId, r.dest]);
+      const rowsStaged = num(stagedRows.n);
+      const unique = num(stagedRows.keys) === rowsStaged;
+      // A destination's first run with unique keys (the usual initial sync): every staged row is
+      // an add. Numbered as below (by key), without the join, the duplicate filter and the second
+      // window the general diff needs. Anything else takes the general diff.
+      if (ops.add !== undefined && !r.warehouse && !r.cohort && num(held.n) === 0 && unique) {
+        await tx.exec(
+          `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref)
+           SELECT run_id, dest, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, 'add', ${lit(ops.add)}, md5(payload), cursor, dest_id, payload, ref
+           FROM (SELECT *, row_number() OVER (ORDER BY key) AS rn FROM ${this.stage} WHERE ${rows}) s ORDER BY rn`,
+          [r.runId, r.dest],
+        );
+      } else if (parts.length) {
         const numbered = r.cohort
           ? cohortOrderedChanges(parts.join(' UNION ALL '), r.cohort, size)
           : `SELECT row_number() OVER (ORDER BY key) AS rn, CAST(floor((row_number() OVER (ORDER BY key) - 1) / ${size}) AS BIGINT) AS chunk, x.*
@@ -295,13 +309,14 @@ export class StateStore {
          FROM ebb_changes WHERE run_id = $1 AND dest = $2`,
         [r.runId, r.dest],
       );
-      const [staged] = await tx.query(
-        `SELECT count(*) AS staged, coalesce(sum(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS duplicates
-         FROM (SELECT count(*) AS n FROM ${this.stage} WHERE ${rows} GROUP BY key) g`,
-        [r.runId, r.dest],
-      );
+      const [staged] = unique
+        ? [{ duplicates: 0 }]
+        : await tx.query(
+            `SELECT coalesce(sum(CASE WHEN n > 1 THEN n ELSE 0 END), 0) AS duplicates
+             FROM (SELECT count(*) AS n FROM ${this.stage} WHERE ${rows} GROUP BY key) g`,
+            [r.runId, r.dest],
+          );
       const total = num(kinds.total);
-      const [held] = await tx.query(`SELECT count(*) AS n FROM ebb_snapshots WHERE sync = $1 AND dest = $2`, [r.sync, r.dest]);
       const plan: DestinationPlan = {
         committedRows: num(held.n),
         destination: r.dest,
@@ -324,8 +339,7 @@ export class StateStore {
         plan.chunks = num(all.chunks);
       }
       // rows read but not sent: unchanged, or a change this mode does not send
-      const [rowsStaged] = await tx.query(`SELECT count(*) AS n FROM ${this.stage} WHERE ${rows}`, [r.runId, r.dest]);
-      plan.unchanged = num(rowsStaged.n) - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
+      plan.unchanged = rowsStaged - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
       await tx.exec(
         `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,
         [r.runId, r.dest],

@@ -2,6 +2,8 @@
  * The ebb worker process: `npm run worker`. Connects to Temporal, opens the state store and
  * serves the `syncWorkflow` and its activities on the task queue until SIGINT/SIGTERM.
  */
+// First: may replace this process with one whose heap is capped (worker/heap-cap.ts).
+import './cap-heap-first';
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,12 +13,14 @@ import { createConnectorContext } from '../connectors/context';
 import { requestBudgetFor } from '../state/request-budget';
 import { openStateStore } from '../state/open';
 import { workerConfigFromEnv } from './config';
+import { startCpuProfile } from './cpu-profile';
 import { createEbbWorker } from './create-worker';
 import { redactingLogger } from './redacting-logger';
 import { spanProcessorFromEnv } from './tracing';
 
 async function main(): Promise<void> {
   const config = workerConfigFromEnv();
+  const stopProfile = startCpuProfile();
   // Before any connection: the runtime owns telemetry. EBB_METRICS_ADDRESS (e.g. 0.0.0.0:9464)
   // serves the SDK's and ebb's metrics for Prometheus at /metrics.
   Runtime.install({
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
     await spans.shutdown().catch(() => undefined);
     await connection.close();
     await store.close();
+    await stopProfile();
   }
 }
 
