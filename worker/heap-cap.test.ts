@@ -3,8 +3,9 @@ import { describe, test } from 'node:test';
 import { DEFAULT_HEAP_MB, heapCapMb } from './heap-cap';
 
 describe('worker heap cap', () => {
-  test('caps the heap by default, at EBB_WORKER_HEAP_MB when set', () => {
-    assert.equal(heapCapMb({}, []), DEFAULT_HEAP_MB);
+  test('no cap by default; EBB_WORKER_HEAP_MB sets one', () => {
+    assert.equal(DEFAULT_HEAP_MB, 0);
+    assert.equal(heapCapMb({}, []), undefined);
     assert.equal(heapCapMb({ EBB_WORKER_HEAP_MB: '512' }, []), 512);
   });
 
