@@ -3,7 +3,8 @@
  * diff (the model streamed out) and the in-warehouse diff (only candidates read out) must plan
  * identical change sets (same seqs, keys, ops and payloads), through adds, changes, deletes,
  * rejected rows retried, a crash between apply and commit, a commit lost between the state store
- * and the warehouse, duplicated and null keys, a mapping change and a full resync. On DuckDB and
+ * and the warehouse, duplicated and null keys, a mapping change, a full resync, and a plan retried
+ * after its first attempt snapshotted the model. On DuckDB and
  * PostgreSQL, on Redshift's dialect over PostgreSQL, through snowflake-sdk and the Databricks
  * Statement Execution API to their local endpoints (DuckDB-backed), and through
  * @google-cloud/bigquery to goccy's emulator; on the last three, statements commit one by one.
@@ -396,6 +397,37 @@ for (const w of warehouses) {
       assert.deepEqual([p.removes, p.total], [1, p.resends + p.changes + p.adds + 1], JSON.stringify(p));
       assert.ok(p.resends > 400);
       assert.equal((await both()).total, 0);
+    });
+
+    it('a retried plan reads what its first attempt read where statements commit one by one; afresh inside one transaction', async () => {
+      const s = spec(true);
+      const runId = `run-${++run}`;
+      await inWh.startRun({ runId, sync: s.name, specHash: 'h', workflowId: 'w' });
+      /** One plan attempt on a source of its own, as an activity attempt opens it. */
+      const attempt = async <T>(use: (source: Source) => Promise<T>): Promise<T> => {
+        const source = openSource(s.source, ctx);
+        try {
+          return await use(source);
+        } finally {
+          await source.close();
+        }
+      };
+      const crash = () => {
+        throw new Error('injected: the worker died after the warehouse snapshot');
+      };
+      const transactional = await attempt(async (source) => source.warehouse!.dialect.transactional);
+      await assert.rejects(attempt((source) => planRun({ spec: s, runId, fullResync: false, store: inWh, source, onProgress: crash })), /injected/);
+      await wh.sql(`UPDATE people SET stage = 'late' WHERE id = 60`);
+      const retried = await attempt((source) => planRun({ spec: s, runId, fullResync: false, store: inWh, source }));
+      assert.equal(retried.destinations[0].changes, transactional ? 1 : 0, transactional ? 'the failed attempt rolled back: a fresh snapshot' : "the retry planned from the first attempt's snapshot");
+      await apply(inWh, runId, retried.destinations[0].chunks, []);
+      await inWh.commitDestination({ runId, sync: 'people', dest: 'd' });
+      const wr = (await inWh.warehouseRun(runId, 'd'))!;
+      await attempt((source) => commitInWarehouse(source.warehouse!, inWh, wr));
+      const nextId = `run-${++run}`;
+      await inWh.startRun({ runId: nextId, sync: s.name, specHash: 'h', workflowId: 'w' });
+      const next = await attempt((source) => planRun({ spec: s, runId: nextId, fullResync: false, store: inWh, source }));
+      assert.equal(next.destinations[0].changes, transactional ? 0 : 1, 'the change is planned exactly once, by one run or the next');
     });
   });
 }

@@ -67,7 +67,12 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
   const tables = spec.destinations.map((d) => warehouseTables(dialect, schema, spec.name, d.name, runId));
 
   const trusted = await catchUp(wh, p, tables);
-  const existing = await dropLeftovers(wh, schema, tables[0].syncPrefix);
+  // Where statements commit one by one, a retry of this plan finds the run snapshot an earlier
+  // attempt made (CREATE TABLE … AS appears whole or not at all) and reads it again: every
+  // attempt of a run plans from the same data, as a time-travel pin would give.
+  const pinned = dialect.transactional ? undefined : tables[0].names.run;
+  const existing = await dropLeftovers(wh, schema, tables[0].syncPrefix, pinned);
+  const reused = pinned !== undefined && existing.has(pinned);
 
   const modelSql = dialect.modelSql(spec.model);
   // Where statements do not share one snapshot, the rows read out are copied with the hashes.
@@ -82,14 +87,16 @@ export async function stageFromWarehouse(p: WarehouseStageInput): Promise<Wareho
   };
   const session = await wh.begin();
   try {
-    await session.exec(
-      createRunSnapshot(dialect, tables[0], {
-        modelSql,
-        keyColumns,
-        hashes: spec.destinations.map((d) => ({ columns: hashedColumns(spec, d), salt: `${mappingVersion(d)}:${policy ? policyVersion(policy) : ''}` })),
-        copied,
-      }),
-    );
+    if (!reused) {
+      await session.exec(
+        createRunSnapshot(dialect, tables[0], {
+          modelSql,
+          keyColumns,
+          hashes: spec.destinations.map((d) => ({ columns: hashedColumns(spec, d), salt: `${mappingVersion(d)}:${policy ? policyVersion(policy) : ''}` })),
+          copied,
+        }),
+      );
+    }
     const [counts] = await session.query(countRunSnapshot(dialect, tables[0], keyColumns));
     const rowsRead = Number(counts.rows_read);
     const nullKeys = Number(counts.null_keys);
@@ -199,9 +206,9 @@ async function catchUp(wh: WarehouseSql, p: WarehouseStageInput, tables: readonl
 
 /**
  * Drops run, candidate and pending tables of this sync's runs that never committed (dry runs,
- * failures), and returns the names of the sync's tables that remain.
+ * failures), except `keep`, and returns the names of the sync's tables that remain.
  */
-async function dropLeftovers(wh: WarehouseSql, schema: string, syncPrefix: string): Promise<Set<string>> {
+async function dropLeftovers(wh: WarehouseSql, schema: string, syncPrefix: string, keep?: string): Promise<Set<string>> {
   const s = await wh.begin();
   try {
     const rows = await s.query(wh.dialect.listTables(schema, syncPrefix));
@@ -209,7 +216,7 @@ async function dropLeftovers(wh: WarehouseSql, schema: string, syncPrefix: strin
     for (const r of rows) {
       const name = String(r.table_name);
       if (!name.startsWith(syncPrefix)) continue;
-      if (RUN_TABLE.test(name)) await s.exec(`DROP TABLE IF EXISTS ${wh.dialect.quote(schema)}.${wh.dialect.quote(name)}`);
+      if (RUN_TABLE.test(name) && name !== keep) await s.exec(`DROP TABLE IF EXISTS ${wh.dialect.quote(schema)}.${wh.dialect.quote(name)}`);
       else kept.add(name);
     }
     await s.commit();

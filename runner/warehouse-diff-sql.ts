@@ -36,7 +36,7 @@ export interface WarehouseTables {
   /** Prefix (unquoted) of every table of this sync, to find leftovers. */
   syncPrefix: string;
   /** Unquoted names, to look tables up in the catalog. */
-  names: { snap: string; cand: string };
+  names: { snap: string; cand: string; run: string };
 }
 
 /** Names the tables of `sync`/`dest` for `runId` in `schema`. */
@@ -44,13 +44,13 @@ export function warehouseTables(d: WarehouseDialect, schema: string, sync: strin
   const syncPrefix = `ebb_${slug(sync)}_${short(sync)}_`;
   const destPart = `${syncPrefix}${short(`${sync}\u0000${dest}`)}`;
   const q = (t: string) => `${d.quote(schema)}.${d.quote(t)}`;
-  const names = { snap: `${destPart}_snap`, cand: `${destPart}_cand_${short(runId)}` };
+  const names = { snap: `${destPart}_snap`, cand: `${destPart}_cand_${short(runId)}`, run: `${syncPrefix}run_${short(runId)}` };
   return {
     schema: d.quote(schema),
     snap: q(names.snap),
     meta: q(`${destPart}_meta`),
     cand: q(names.cand),
-    run: q(`${syncPrefix}run_${short(runId)}`),
+    run: q(names.run),
     pend: q(`${destPart}_pend_${short(runId)}`),
     syncPrefix,
     names,
