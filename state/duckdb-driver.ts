@@ -5,7 +5,7 @@ import { textBulkLoader } from './duckdb-bulk';
 import type { BulkColumn, BulkLoader, SqlDriver } from './sql-driver';
 
 /** The embedded state store's DuckDB `memory_limit` unless `EBB_STATE_MEMORY_LIMIT` says otherwise. */
-export const DEFAULT_STATE_MEMORY_LIMIT = '96MB';
+export const DEFAULT_STATE_MEMORY_LIMIT = '192MB';
 
 /**
  * The embedded state store engine. One DuckDB file per worker; diffs are joins inside DuckDB,
@@ -15,8 +15,8 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // Insertion order is kept (DuckDB's default): changes are written in seq order, so the zone
   // maps of a chunk's row group let each chunk read skip the rest of the table.
-  // 96MB: the stage of a large model spills to DuckDB's temp files past it (as it did at any
-  // limit for 3M rows); a higher limit mostly buys cache, and the worker's peak RSS with it.
+  // 192MB: the stage of a large model spills to DuckDB's temp files past it, but numbering a
+  // 10M-row stage by key needs more than 96MB (which ran out of memory there) to run at all.
   const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? DEFAULT_STATE_MEMORY_LIMIT });
   return new DuckdbDriver(instance, undefined, new ConnectionPool(instance));
 }
