@@ -5,8 +5,8 @@
  * the API, in the source's location.
  */
 import type { EbbError } from '../../../domain/errors';
-import type { Row, WarehouseDialect, WarehouseSession, WarehouseSql } from '../../types';
-import { DEFAULT_BATCH_SIZE } from '../rebatch';
+import type { WarehouseDialect, WarehouseSession, WarehouseSql } from '../../types';
+import { autocommitSession, guarded } from '../autocommit-session';
 import { warehouseDialect } from '../warehouse-dialect';
 import { quoteIdent, runStatement, streamQuery, wrapModel, type JobRunner } from './read';
 
@@ -45,43 +45,20 @@ export interface BigqueryWarehouseDeps {
 
 /** The BigQuery source's {@link WarehouseSql}: one query job per statement. */
 export function bigqueryWarehouse(deps: BigqueryWarehouseDeps): WarehouseSql {
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw deps.fail(err);
-    }
-  };
-  const object = 'in-warehouse change detection';
   return {
     dialect: bigqueryDialect,
     ensureSchema: (schema) =>
-      guard(async () => {
+      guarded(deps.fail, async () => {
         const { bigquery } = await deps.runner();
         await bigquery.dataset(schema, deps.location ? { location: deps.location } : {}).get({ autoCreate: true });
       }),
     async begin(): Promise<WarehouseSession> {
-      const runner = await guard(deps.runner);
-      const stream = (sql: string, batchSize: number) => streamQuery(runner, sql, { object, pageSize: deps.pageSize, batchSize });
-      return {
-        exec: (sql) => guard(() => runStatement(runner, sql)),
-        query: (sql) =>
-          guard(async () => {
-            const rows: Row[] = [];
-            for await (const batch of stream(sql, DEFAULT_BATCH_SIZE)) rows.push(...batch);
-            return rows;
-          }),
-        async *stream(sql, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<Row[]> {
-          try {
-            yield* stream(sql, batchSize);
-          } catch (err) {
-            throw deps.fail(err);
-          }
-        },
-        // Every job has committed already.
-        commit: async () => undefined,
-        rollback: async () => undefined,
-      };
+      const runner = await guarded(deps.fail, deps.runner);
+      return autocommitSession({
+        exec: (sql) => runStatement(runner, sql),
+        stream: (sql, batchSize) => streamQuery(runner, sql, { object: 'in-warehouse change detection', pageSize: deps.pageSize, batchSize }),
+        fail: deps.fail,
+      });
     },
   };
 }

@@ -3,9 +3,9 @@
  * on the worker), statements streamed with backpressure (`streamResult` + `streamRows()`).
  */
 import snowflake from 'snowflake-sdk';
-import type { ConnectorContext } from '../../types';
+import type { ConnectorContext, Row } from '../../types';
 import type { SnowflakeSourceConfig } from './config';
-import type { SnowflakeColumn } from './values';
+import { rowOf, type SnowflakeColumn } from './values';
 
 // The driver logs to a snowflake.log file in the working directory; ebb's own errors say what
 // matters (they carry the driver's code and message), so its log stays off.
@@ -53,19 +53,34 @@ export async function statementColumns(connection: snowflake.Connection, sqlText
   });
 }
 
-/** Runs a statement to completion and returns its (small) result: DDL, DML, counts, metadata. */
-export async function executeAll(connection: snowflake.Connection, sqlText: string): Promise<{ rows: Record<string, unknown>[]; columns: SnowflakeColumn[] }> {
+/**
+ * Streams a statement's rows, converted, in batches of `size`, with backpressure. A consumer
+ * that stops early cancels the statement.
+ */
+export async function* streamBatches(connection: snowflake.Connection, sqlText: string, size: number): AsyncGenerator<Row[]> {
+  const stream = streamStatement(connection, sqlText);
+  let finished = false;
+  try {
+    let columns: SnowflakeColumn[] | undefined;
+    let batch: Row[] = [];
+    for await (const raw of stream.rows) {
+      columns ??= stream.columns();
+      batch.push(rowOf(raw, columns));
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+    finished = true;
+  } finally {
+    if (!finished) stream.cancel();
+  }
+}
+
+/** Runs a statement (DDL, DML) to completion. */
+export async function executeStatement(connection: snowflake.Connection, sqlText: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    connection.execute({
-      sqlText,
-      fetchAsString: ['Number'],
-      complete: (err, stmt, rows) =>
-        err
-          ? reject(err)
-          : resolve({
-              rows: (rows ?? []) as Record<string, unknown>[],
-              columns: (stmt.getColumns() ?? []).map((c) => ({ name: c.getName(), type: c.getType(), precision: c.getPrecision(), scale: c.getScale() })),
-            }),
-    });
+    connection.execute({ sqlText, complete: (err) => (err ? reject(err) : resolve()) });
   });
 }

@@ -12,7 +12,7 @@ import { assertDistinctColumns, limitZero, projection, quoteIdent, wrapModel } f
 import type * as Client from './client';
 import { snowflakeSourceConfigSchema, type SnowflakeSourceConfig } from './config';
 import { toEbbError } from './errors';
-import { rowOf, type SnowflakeColumn } from './values';
+import type { SnowflakeColumn } from './values';
 import { snowflakeWarehouse } from './warehouse';
 
 export type { SnowflakeSourceConfig } from './config';
@@ -65,7 +65,7 @@ class SnowflakeSource implements Source {
   async *read(request: ReadRequest): AsyncGenerator<Row[]> {
     try {
       const connection = await this.connect();
-      const { statementColumns, streamStatement } = await client();
+      const { statementColumns, streamBatches } = await client();
       const wrapped = wrapModel(request.model);
       const select = projection(request.columns);
       let sql = select === '*' ? wrapped.sql : `SELECT ${select} FROM (${wrapped.sql}) AS ebb_cols`;
@@ -75,25 +75,7 @@ class SnowflakeSource implements Source {
         if (!info) throw configError(`${this.label}: ${wrapped.object} has no watermark column ${JSON.stringify(column)}`, { path: 'changeDetection.column' });
         sql = `SELECT ${select} FROM (${wrapped.sql}) AS ebb_since WHERE ${quoteIdent(column)} >= ${sinceLiteral(info, value)}`;
       }
-      const stream = streamStatement(connection, sql);
-      const size = request.batchSize ?? DEFAULT_BATCH_SIZE;
-      let columns: SnowflakeColumn[] | undefined;
-      let batch: Row[] = [];
-      let finished = false;
-      try {
-        for await (const raw of stream.rows) {
-          columns ??= stream.columns();
-          batch.push(rowOf(raw, columns));
-          if (batch.length >= size) {
-            yield batch;
-            batch = [];
-          }
-        }
-        if (batch.length) yield batch;
-        finished = true;
-      } finally {
-        if (!finished) stream.cancel();
-      }
+      yield* streamBatches(connection, sql, request.batchSize ?? DEFAULT_BATCH_SIZE);
     } catch (err) {
       throw toEbbError(err, { source: this.label, object: objectOf(request.model) });
     }
