@@ -1,7 +1,7 @@
 /**
  * Both change-detection paths, side by side on the same data, run after run: the state-store
  * diff (the model streamed out) and the in-warehouse diff (only candidates read out) must plan
- * identical change sets (same seqs, keys, ops and payloads), through adds, changes, deletes,
+ * identical change sets (same keys, kinds, ops and payloads, densely numbered), through adds, changes, deletes,
  * rejected rows retried, a crash between apply and commit, a commit lost between the state store
  * and the warehouse, duplicated and null keys, a mapping change, a full resync, and a plan retried
  * after its first attempt snapshotted the model. On DuckDB and
@@ -182,13 +182,17 @@ async function duckdbOn(instance: DuckDBInstance, statements: readonly string[])
   }
 }
 
-/** The change set a plan staged, as comparable lines. */
+/**
+ * The change set a plan staged, as comparable lines in key order. Seqs are checked dense (1..n)
+ * but not compared: each path numbers its changes in the order its query yields them.
+ */
 async function changeSet(store: StateStore, runId: string): Promise<string[]> {
   const rows = await store.driver.query<{ seq: number; key: string; kind: string; op: string; dest_id: string | null; payload: string | null }>(
     `SELECT seq, key, kind, op, dest_id, payload FROM ebb_changes WHERE run_id = $1 AND dest = 'd' ORDER BY seq`,
     [runId],
   );
-  return rows.map((r) => `${Number(r.seq)} ${r.key} ${r.kind} ${r.op} ${r.dest_id} ${r.payload}`);
+  assert.deepEqual(rows.map((r) => Number(r.seq)), rows.map((r, i) => i + 1), `run ${runId}: dense seqs`);
+  return rows.map((r) => `${r.key} ${r.kind} ${r.op} ${r.dest_id} ${r.payload}`).sort();
 }
 
 /** Acknowledges every chunk of a run, rejecting the rows whose key is in `reject`. */

@@ -281,24 +281,27 @@ export class StateStore {
       const [stagedRows] = await tx.query(`SELECT count(*) AS n, count(DISTINCT key) AS keys FROM ${this.stage} WHERE ${rows}`, [r.runId, r.dest]);
       const rowsStaged = num(stagedRows.n);
       const unique = num(stagedRows.keys) === rowsStaged;
-      // A destination's first run with unique keys (the usual initial sync): every staged row is
-      // an add. Numbered as below (by key), without the join, the duplicate filter and the second
-      // window the general diff needs. Anything else takes the general diff.
+      // Changes are numbered in the order the query yields them, not sorted by key: a change set
+      // is materialized once per plan, so its order only needs to be fixed, not reproducible, and
+      // sorting every staged payload by key cost seconds and most of the store's memory. Rows are
+      // written in seq order, so the zone maps of a chunk's row group still let a chunk read skip
+      // the rest. A destination's first run with unique keys (the usual initial sync): every
+      // staged row is an add, without the join and the duplicate filter of the general diff.
       if (ops.add !== undefined && !r.warehouse && !r.cohort && num(held.n) === 0 && unique) {
         await tx.exec(
           `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref)
            SELECT run_id, dest, rn, CAST(floor((rn - 1) / ${size}) AS BIGINT), key, 'add', ${lit(ops.add)}, md5(payload), cursor, dest_id, payload, ref
-           FROM (SELECT *, row_number() OVER (ORDER BY key) AS rn FROM ${this.stage} WHERE ${rows}) s ORDER BY rn`,
+           FROM (SELECT *, row_number() OVER () AS rn FROM ${this.stage} WHERE ${rows}) s`,
           [r.runId, r.dest],
         );
       } else if (parts.length) {
         const numbered = r.cohort
           ? cohortOrderedChanges(parts.join(' UNION ALL '), r.cohort, size)
-          : `SELECT row_number() OVER (ORDER BY key) AS rn, CAST(floor((row_number() OVER (ORDER BY key) - 1) / ${size}) AS BIGINT) AS chunk, x.*
-             FROM (${parts.join(' UNION ALL ')}) x`;
+          : `SELECT n.*, CAST(floor((n.rn - 1) / ${size}) AS BIGINT) AS chunk
+             FROM (SELECT row_number() OVER () AS rn, x.* FROM (${parts.join(' UNION ALL ')}) x) n`;
         await tx.exec(
           `INSERT INTO ebb_changes (run_id, dest, seq, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref)
-           SELECT $1, $2, rn, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref FROM (${numbered}) y ORDER BY rn`,
+           SELECT $1, $2, rn, chunk, key, kind, op, row_hash, cursor, dest_id, payload, ref FROM (${numbered}) y`,
           [r.runId, r.dest, r.sync],
         );
       }
