@@ -146,9 +146,10 @@ async function writeChunk(p: ApplyInput, records: RecordWrite[], idField: string
 
 function toRecord(s: StagedChange, idField: string, matchOn: boolean): RecordWrite {
   const given = s.fields ?? (s.payload !== null ? (JSON.parse(s.payload) as Record<string, unknown>) : null);
+  if (given) return { seq: s.seq, key: s.key, op: s.op, fields: given };
   // A delete carries the identity last committed: one value, or (matchOn) every identifier it had.
   const committed = s.destId === null ? null : (JSON.parse(s.destId) as unknown);
-  const fields = given ?? (matchOn && committed && typeof committed === 'object' ? (committed as Record<string, unknown>) : { [idField]: committed });
+  const fields = matchOn && committed && typeof committed === 'object' ? (committed as Record<string, unknown>) : { [idField]: committed };
   return { seq: s.seq, key: s.key, op: s.op, fields };
 }
 

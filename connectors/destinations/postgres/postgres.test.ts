@@ -107,6 +107,14 @@ describe('postgres destination: specifics', () => {
     assert.equal((await row('mx-ins')).name, 'kept', 'insert mode leaves an existing row as it is');
   });
 
+  it('writes bigint values past 2^53 exactly (as decimal text PostgreSQL parses)', async () => {
+    await sql(`CREATE TABLE ${schema}.big_events (event_id BIGINT PRIMARY KEY, label TEXT)`);
+    const r = await dest.write({ object: `${schema}.big_events`, idField: 'event_id', records: [{ seq: 1, key: 'e1', op: 'upsert', fields: { event_id: 9007199254740993n, label: 'big' } }], idempotencyKey: 'specifics:pg:bigint' });
+    assert.deepEqual(r.results.map((x) => x.status), ['ok']);
+    const [got] = (await sql(`SELECT event_id::text AS id, label FROM ${schema}.big_events`)).rows;
+    assert.deepEqual(got, { id: '9007199254740993', label: 'big' });
+  });
+
   it('update mode: a row that matched nothing is rejected "record not found"; the others update', async () => {
     await sql(`INSERT INTO ${schema}.contacts (id, name) VALUES ('u-1', 'one')`);
     const b = batch([

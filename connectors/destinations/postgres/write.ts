@@ -118,10 +118,16 @@ function columnsOf(records: RecordWrite[]): string[] {
 }
 
 // bigint is not JSON; its decimal text is what PostgreSQL parses for numeric and int8 columns.
+// Staged rows never hold one (they come from JSON), so the replacer runs only when
+// JSON.stringify refuses a bigint, instead of scanning every value of every row first.
 const payload = (records: RecordWrite[]) => {
   const rows = records.map((r) => r.fields);
-  const hasBigint = rows.some((f) => Object.values(f).some((v) => typeof v === 'bigint'));
-  return hasBigint ? JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) : JSON.stringify(rows);
+  try {
+    return JSON.stringify(rows);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
 };
 
 /** A double-quoted identifier. */
