@@ -61,6 +61,11 @@ export interface DiffRequest {
    * (see {@link cohortPredicate}), so "the canary" is simply chunks `[0, canaryChunks)`.
    */
   cohort?: CanaryCohort;
+  /**
+   * The cursor given to removed keys' changes (a cdc run's read start), so a delete the
+   * destination did not take holds the committed point back like any pending row. Absent: none.
+   */
+  removeCursor?: number;
 }
 
 /** What a commit did. */
@@ -246,6 +251,7 @@ export class StateStore {
     const lit = (op: WriteOp | undefined) => (op ? `'${op}'` : 'NULL');
     const size = Math.trunc(r.chunkSize);
     const subset = r.warehouse?.subset ?? false;
+    const removeCursor = r.removeCursor === undefined ? 'NULL' : String(Number(r.removeCursor));
     // Rows of the model (removal markers of an in-warehouse run are not).
     const rows = `run_id = $1 AND dest = $2 AND wh_kind IS NULL`;
     const sent: string[] = [];
@@ -265,10 +271,10 @@ export class StateStore {
     const removes =
       ops.remove && r.detectRemoves
         ? subset
-          ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, s.ref
+          ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(${removeCursor} AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, s.ref
              FROM ${this.stage} s JOIN ebb_snapshots p ON p.sync = $3 AND p.dest = $2 AND p.key = s.key
              WHERE s.run_id = $1 AND s.dest = $2 AND s.wh_kind = 'remove'`
-          : `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS BIGINT) AS ref
+          : `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(${removeCursor} AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS BIGINT) AS ref
            FROM ebb_snapshots p
            WHERE p.sync = $3 AND p.dest = $2
              AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key AND s.wh_kind IS NULL)`
@@ -613,6 +619,23 @@ export class StateStore {
   /** The committed watermark of one destination, if any. */
   async watermark(sync: string, dest: string): Promise<number | undefined> {
     return (await this.watermarks(sync)).get(dest);
+  }
+
+  /**
+   * The source time a run's reads are pinned to: the one an earlier attempt of the run's plan
+   * recorded, else `at` (recorded now). The run must have been started ({@link startRun}).
+   */
+  async pinRun(runId: string, at: number): Promise<number> {
+    await this.driver.exec(`UPDATE ebb_runs SET source_pin = coalesce(source_pin, ${Math.trunc(at)}) WHERE run_id = $1`, [runId]);
+    const [r] = await this.driver.query<{ source_pin: number | null }>(`SELECT source_pin FROM ebb_runs WHERE run_id = $1`, [runId]);
+    if (r?.source_pin == null) throw new Error(`run ${runId} was not started: no run record to pin its reads in`);
+    return num(r.source_pin);
+  }
+
+  /** The source time a run's reads are pinned to, if one was recorded. */
+  async runPin(runId: string): Promise<number | undefined> {
+    const [r] = await this.driver.query<{ source_pin: number | null }>(`SELECT source_pin FROM ebb_runs WHERE run_id = $1`, [runId]);
+    return r?.source_pin == null ? undefined : num(r.source_pin);
   }
 
   /** Records what a run's plan saw of the model: its size and its columns (name → type). */
