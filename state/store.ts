@@ -53,9 +53,10 @@ export interface DiffRequest {
   /**
    * In-warehouse runs: the stage holds only the warehouse's candidates (`subset`), removed keys
    * as markers, and `unchangedOutside` rows of the model that the warehouse found unchanged.
-   * Without `subset` (a rebuild), the stage holds every row, as in a state-store run.
+   * Without `subset` (a rebuild), the stage holds every row, as in a state-store run. A subset
+   * without `unchangedOutside` (a cdc run) counts the committed keys it did not stage.
    */
-  warehouse?: { subset: boolean; unchangedOutside: number };
+  warehouse?: { subset: boolean; unchangedOutside?: number };
   /**
    * A canary cohort: its changes take the first seqs and fill the first chunks on their own
    * (see {@link cohortPredicate}), so "the canary" is simply chunks `[0, canaryChunks)`.
@@ -348,7 +349,12 @@ export class StateStore {
         plan.chunks = num(all.chunks);
       }
       // rows read but not sent: unchanged, or a change this mode does not send
-      plan.unchanged = rowsStaged - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
+      const outside =
+        r.warehouse?.unchangedOutside ??
+        (subset
+          ? num((await tx.query(`SELECT count(*) AS n FROM ebb_snapshots p WHERE p.sync = $1 AND p.dest = $2 AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $3 AND s.dest = $2 AND s.key = p.key)`, [r.sync, r.dest, r.runId]))[0].n)
+          : 0);
+      plan.unchanged = rowsStaged - plan.duplicates - plan.adds - plan.changes - plan.resends + outside;
       await tx.exec(
         `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,
         [r.runId, r.dest],
