@@ -147,6 +147,17 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
     assert.deepEqual([r3.plan.rowsRead, r3.d.total], [0, 0]);
   });
 
+  test('a delete the destination did not take holds the point back too, and is planned again', async () => {
+    await writer.run(`DELETE FROM people WHERE id = 60`);
+    const previousPoint = await store.watermark('people-cdc', 'd');
+    const r1 = await run({ reject: ['60'] });
+    assert.deepEqual(r1.set, ['60 remove delete']);
+    assert.equal(r1.commit.watermark, previousPoint);
+    const r2 = await run();
+    assert.deepEqual(r2.set, ['60 remove delete']);
+    assert.equal(r2.commit.watermark, await store.runPin(r2.runId));
+  });
+
   test('a key changed and changed back sends nothing (the hash diff sees the same payload)', async () => {
     await sfRun(`UPDATE people SET stage = 'sql' WHERE id = 20`);
     await sfRun(`UPDATE people SET stage = 'lead' WHERE id = 20`);
@@ -190,9 +201,11 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
     );
     assert.ok(isEbbError(err) && err.kind === 'config');
     assert.match(err.message, /no longer has the changes of table "people".*fullResync/);
+    const held = await store.snapshotSize('people-cdc', 'd');
     const r = await run({ fullResync: true });
     assert.equal(r.plan.rowsRead, 1);
-    assert.equal(r.d.removes, 200 - 1, 'a full read detects every key gone');
+    assert.equal(r.d.removes, held - 1, 'a full read detects every key gone');
+    assert.equal(await store.snapshotSize('people-cdc', 'd'), 1);
   });
 
   test('mode cdc on a source without change tracking names the source kind; a SQL model is refused by the spec', async () => {
