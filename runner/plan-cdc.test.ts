@@ -38,15 +38,15 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
   /** A statement through snowflake-sdk, so the server versions its effect at its own time. */
   const sfRun = (sqlText: string) => new Promise<void>((resolve, reject) => sf.execute({ sqlText, complete: (err) => (err ? reject(err) : resolve()) }));
 
-  const spec = (table = 'people', extra: Record<string, unknown> = {}): SyncSpec =>
+  const MAPPING = { id: 'id', email: 'email', stage: 'stage' };
+  const spec = (table = 'people', mapping: Record<string, unknown> = MAPPING): SyncSpec =>
     syncSpecSchema.parse({
       name: 'people-cdc',
       source: { kind: 'snowflake', connection: { account: 'test', username: 'EBB', password: { env: 'EBB_CDC_PW' }, accessUrl: server.url } },
       model: { table },
       primaryKey: 'id',
       changeDetection: { mode: 'cdc' },
-      destinations: [{ name: 'd', kind: 'file', object: 'x', mode: 'mirror', batchSize: 40, mapping: { id: 'id', email: 'email', stage: 'stage' } }],
-      ...extra,
+      destinations: [{ name: 'd', kind: 'file', object: 'x', mode: 'mirror', batchSize: 40, mapping }],
     });
 
   /** Plans one attempt of a run. */
@@ -76,9 +76,9 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
   }
 
   /** Plans, checks the change set, applies and commits a fresh run. */
-  async function run(o: { reject?: string[]; fullResync?: boolean } = {}) {
+  async function run(o: { reject?: string[]; fullResync?: boolean; mapping?: Record<string, unknown> } = {}) {
     const runId = `run-${++n}`;
-    const p = await plan(runId, spec(), o.fullResync ?? false);
+    const p = await plan(runId, spec('people', o.mapping), o.fullResync ?? false);
     const set = await changes(runId);
     const commit = await applyAndCommit(runId, p, o.reject);
     return { runId, plan: p, d: p.destinations[0], set, commit };
@@ -179,6 +179,18 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
     await applyAndCommit(runId, second);
     const next = await run();
     assert.deepEqual(next.set.map((s) => s.split(' ')[0]), ['31'], 'the change after the pin comes with the next run');
+  });
+
+  test('a mapping change reads the whole table once, so rows the change set does not touch are remapped', async () => {
+    const upper = { ...MAPPING, email: { column: 'email', transform: ['uppercase'] } };
+    const held = await store.snapshotSize('people-cdc', 'd');
+    const r1 = await run({ mapping: upper });
+    assert.equal(r1.plan.rowsRead, held);
+    assert.equal(r1.d.changes, held, 'every row maps differently now');
+    const r2 = await run({ mapping: upper });
+    assert.deepEqual([r2.plan.rowsRead, r2.d.total], [0, 0], 'the same basis reads the change set again');
+    const back = await run();
+    assert.equal(back.plan.rowsRead, held);
   });
 
   test('a table without change tracking is a config error naming the sync, the table and the fix', async () => {

@@ -6,9 +6,13 @@
  * advances it to the pin, but every staged row carries the read's start as its cursor, so a row
  * the destination rejected (or never acknowledged) holds the point back and is read again.
  */
+import { createHash } from 'node:crypto';
 import type { ChangeTracking, Source } from '../connectors/types';
 import { configError, EbbError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
+import { mappingVersion } from '../domain/mapping';
+import { policyVersion } from '../domain/policy/evaluate';
+import { canonicalJson } from '../domain/row-hash';
 import { primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
 import type { StageWriter, StateStore } from '../state/store';
 import { mapForStage, type PlanMapper } from './stage-row';
@@ -27,7 +31,10 @@ export interface CdcStageInput {
   fullResync: boolean;
   store: StateStore;
   source: Source;
+  /** The columns read (key, mappings, policy). */
   columns: readonly string[];
+  /** The model's column types (name → type), part of the basis. */
+  modelColumns: Record<string, string>;
   mappers: readonly PlanMapper[];
   stage: StageWriter;
   onProgress?: (rowsRead: number) => void;
@@ -58,20 +65,38 @@ export function changeTrackingOf(spec: SyncSpec, source: Source): ChangeTracking
 }
 
 /**
+ * What a cdc read is mapped by: the mappings, the policy, the key and the types of the columns
+ * read. Rows the change set does not touch keep the payloads an earlier basis mapped, so a
+ * change of basis needs one full read (the hash diff then sends what the new basis changed).
+ */
+export function cdcBasis(spec: SyncSpec, columns: readonly string[], modelColumns: Record<string, string>): string {
+  const basis = {
+    key: primaryKeyColumns(spec),
+    destinations: spec.destinations.map((d) => [d.name, mappingVersion(d)]),
+    policy: typeof spec.policy === 'object' ? policyVersion(spec.policy) : null,
+    columns: [...columns].sort().map((c) => [c, modelColumns[c] ?? null]),
+  };
+  return createHash('sha256').update(canonicalJson(basis)).digest('hex').slice(0, 16);
+}
+
+/**
  * Pins the run, then stages the whole table at the pin (no committed point for some
- * destination, or a full resync) or only the keys changed since the lowest committed point.
+ * destination, a changed basis, or a full resync) or only the keys changed since the lowest
+ * committed point.
  */
 export async function stageFromChanges(p: CdcStageInput): Promise<CdcStaged> {
   const changes = changeTrackingOf(p.spec, p.source);
   try {
-    const until = (await p.store.runPin(p.runId)) ?? (await p.store.pinRun(p.runId, await changes.now()));
+    const basis = cdcBasis(p.spec, p.columns, p.modelColumns);
+    const until = (await p.store.runPin(p.runId)) ?? (await p.store.pinRun(p.runId, await changes.now(), basis));
     const marks = await p.store.watermarks(p.spec.name);
-    const points = p.spec.destinations.map((d) => marks.get(d.name));
+    const bases = await p.store.pointBases(p.spec.name);
+    const points = p.spec.destinations.map((d) => (bases.get(d.name) === basis ? marks.get(d.name) : undefined));
     const since = p.fullResync || points.some((v) => v === undefined || v <= NO_POINT) ? undefined : Math.min(...(points as number[]));
     if (since === undefined) return { ...(await stageAll(p, changes, until)), high: until, removeCursor: NO_POINT };
     return await stageChanged(p, changes, since, until);
   } catch (err) {
-    if (err instanceof EbbError && err.kind === 'config' && !err.message.startsWith('sync ')) {
+    if (err instanceof EbbError && err.kind === 'config' && err.context.sync === undefined) {
       throw configError(`sync "${p.spec.name}": ${err.message}`, { ...err.context, sync: p.spec.name, cause: err });
     }
     throw err;

@@ -80,7 +80,7 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
       warehouse = await stageFromWarehouse({ spec, inWarehouse, runId, fullResync: p.fullResync, store, source, mappers, stage, onProgress: p.onProgress, onPhase: p.onPhase });
       read = warehouse;
     } else if (cd.mode === 'cdc') {
-      cdc = await stageFromChanges({ spec, runId, fullResync: p.fullResync, store, source, columns: neededColumns(spec), mappers, stage, onProgress: p.onProgress });
+      cdc = await stageFromChanges({ spec, runId, fullResync: p.fullResync, store, source, columns: neededColumns(spec), modelColumns, mappers, stage, onProgress: p.onProgress });
       read = cdc;
     } else {
       read = await stageFromSource(p, mappers, stage, since, cursorColumn);

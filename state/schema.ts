@@ -67,7 +67,9 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
   ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS rows_read BIGINT`, `ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS model_columns VARCHAR`);
   // Change tracking (changeDetection.mode cdc): the source time every read of the run is pinned
   // to (epoch ms), set by the first plan attempt so a retried plan reads the same data.
-  ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS source_pin BIGINT`);
+  // Its `cdc_basis` says what the read was mapped by (mappings, policy, key, column types): a
+  // committed point is only followed by a change-set read while the basis stays the same.
+  ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS source_pin BIGINT`, `ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS cdc_basis VARCHAR`);
   // In-warehouse change detection: each staged row and change carries its candidate number in
   // the warehouse (`ref`), so the commit can tell the warehouse which rows were not taken, and
   // removed keys are staged as markers (`wh_kind = 'remove'`). Always the last columns, in this

@@ -630,12 +630,22 @@ export class StateStore {
   /**
    * The source time a run's reads are pinned to: the one an earlier attempt of the run's plan
    * recorded, else `at` (recorded now). The run must have been started ({@link startRun}).
+   * `basis` fingerprints how the run maps what it reads (see {@link pointBases}).
    */
-  async pinRun(runId: string, at: number): Promise<number> {
-    await this.driver.exec(`UPDATE ebb_runs SET source_pin = coalesce(source_pin, ${Math.trunc(at)}) WHERE run_id = $1`, [runId]);
+  async pinRun(runId: string, at: number, basis?: string): Promise<number> {
+    await this.driver.exec(`UPDATE ebb_runs SET source_pin = coalesce(source_pin, ${Math.trunc(at)}), cdc_basis = $2 WHERE run_id = $1`, [runId, basis ?? null]);
     const [r] = await this.driver.query<{ source_pin: number | null }>(`SELECT source_pin FROM ebb_runs WHERE run_id = $1`, [runId]);
     if (r?.source_pin == null) throw new Error(`run ${runId} was not started: no run record to pin its reads in`);
     return num(r.source_pin);
+  }
+
+  /** Per destination of a sync, the basis of the run that committed its watermark (cdc: its point). */
+  async pointBases(sync: string): Promise<Map<string, string | undefined>> {
+    const rows = await this.driver.query<{ dest: string; cdc_basis: string | null }>(
+      `SELECT w.dest, r.cdc_basis FROM ebb_watermarks w LEFT JOIN ebb_runs r ON r.run_id = w.committed_run WHERE w.sync = $1`,
+      [sync],
+    );
+    return new Map(rows.map((r) => [r.dest, r.cdc_basis ?? undefined]));
   }
 
   /** The source time a run's reads are pinned to, if one was recorded. */
