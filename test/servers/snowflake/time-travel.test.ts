@@ -97,7 +97,7 @@ describe('snowflake test server: time travel and change tracking', () => {
     assert.equal((await run(`SELECT count(*) AS N FROM people AT(TIMESTAMP => TO_TIMESTAMP_LTZ(${t}, 3))`)).rows[0].N, '3');
     await run('CREATE OR REPLACE TABLE people (id INTEGER PRIMARY KEY, email VARCHAR)');
     await assert.rejects(run(`SELECT id FROM people AT(TIMESTAMP => TO_TIMESTAMP_LTZ(${t}, 3))`), /Time travel data is not available/);
-    await run('CREATE TABLE tracked (id INTEGER) CHANGE_TRACKING = TRUE');
+    await run('CREATE TABLE tracked(id INTEGER) CHANGE_TRACKING = TRUE');
     const t2 = ms(await now());
     await run('INSERT INTO tracked VALUES (1)');
     assert.deepEqual(ids((await run(`SELECT id FROM tracked CHANGES(INFORMATION => DEFAULT) AT(TIMESTAMP => TO_TIMESTAMP_LTZ(${t2}, 3))`)).rows), [1]);

@@ -39,7 +39,9 @@ interface Tracked {
 }
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
-const CLAUSE = new RegExp(String.raw`(?<![\w$."])(${IDENT}(?:\s*\.\s*${IDENT}){0,2})\s+(?:CHANGES\s*\(\s*INFORMATION\s*=>\s*(DEFAULT|APPEND_ONLY)\s*\)\s*)?(AT|BEFORE)\s*\(`, 'i');
+/** A table name, optionally qualified: captured. */
+const NAME = String.raw`(${IDENT}(?:\s*\.\s*${IDENT}){0,2})`;
+const CLAUSE = new RegExp(String.raw`(?<![\w$."])${NAME}\s+(?:CHANGES\s*\(\s*INFORMATION\s*=>\s*(DEFAULT|APPEND_ONLY)\s*\)\s*)?(AT|BEFORE)\s*\(`, 'i');
 const NOT_ALIAS = /^(where|join|left|right|inner|full|cross|natural|on|using|group|order|limit|union|except|intersect|having|qualify|window|offset|fetch)$/i;
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -101,12 +103,12 @@ export class TimeTravel {
    * (undefined when the statement was only `SET CHANGE_TRACKING`) and what to do after it ran.
    */
   async statement(sql: string): Promise<{ run?: string; after(queryId: string): Promise<void> }> {
-    const alter = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\S+)\s+SET\s+CHANGE_TRACKING\s*=\s*(TRUE|FALSE)$/i.exec(sql);
+    const alter = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?${NAME}\s+SET\s+CHANGE_TRACKING\s*=\s*(TRUE|FALSE)$`, 'i').exec(sql);
     if (alter) {
       const name = alter[1];
       return { after: (id) => this.serial(async () => this.remember(id, alter[2].toUpperCase() === 'TRUE' ? await this.track(name) : await this.untrack(name))) };
     }
-    const create = /^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\S+)/i.exec(sql);
+    const create = new RegExp(String.raw`^CREATE\s+(OR\s+REPLACE\s+)?(?:TRANSIENT\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}`, 'i').exec(sql);
     const tracking = /\bCHANGE_TRACKING\s*=\s*TRUE\b/i;
     if (create) {
       // A replaced table is a new table: its change tracking is off unless the statement says so.
@@ -116,12 +118,12 @@ export class TimeTravel {
         run,
         after: (id) =>
           this.serial(async () => {
-            await this.untrack(create[1]);
-            this.remember(id, wanted ? await this.track(create[1]) : this.clock.tick());
+            if (create[1]) await this.untrack(create[2]);
+            this.remember(id, wanted ? await this.track(create[2]) : this.clock.tick());
           }),
       };
     }
-    const drop = /^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\S+)/i.exec(sql);
+    const drop = new RegExp(String.raw`^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?${NAME}`, 'i').exec(sql);
     return {
       run: sql,
       after: (id) =>
