@@ -17,6 +17,7 @@ import { isEbbError } from '../domain/errors';
 import type { RunPlan } from '../domain/plan';
 import { syncSpecSchema, type SyncSpec } from '../domain/spec/schema';
 import { openDuckdbDriver } from '../state/duckdb-driver';
+import { SafetyStore } from '../state/safety-store';
 import { StateStore } from '../state/store';
 import { startSnowflakeServer, type SnowflakeServer } from '../test/servers/snowflake/server';
 import { openSource } from './connect';
@@ -191,6 +192,18 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
     assert.deepEqual([r2.plan.rowsRead, r2.d.total], [0, 0], 'the same basis reads the change set again');
     const back = await run();
     assert.equal(back.plan.rowsRead, held);
+  });
+
+  test('after a rollback the next run reads the whole table: the snapshot forgot the rolled-back keys', async () => {
+    await writer.run(`UPDATE people SET stage = 'rolled' WHERE id = 70`);
+    const r = await run();
+    assert.deepEqual(r.set.map((s) => s.split(' ')[0]), ['70']);
+    await new SafetyStore(store.driver).finishRollback({ runId: r.runId, sync: 'people-cdc', dest: 'd', reason: 'test', counts: { restored: 1, deleted: 0, failed: 0 } });
+    const next = await run();
+    assert.equal(next.plan.rowsRead, await store.snapshotSize('people-cdc', 'd'), 'a full read');
+    assert.deepEqual(next.set.map((s) => s.split(' ')[0]), ['70'], 'the rolled-back key is sent again');
+    const after = await run();
+    assert.equal(after.plan.rowsRead, 0, 'then change sets again');
   });
 
   test('a table without change tracking is a config error naming the sync, the table and the fix', async () => {

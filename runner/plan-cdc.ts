@@ -81,17 +81,19 @@ export function cdcBasis(spec: SyncSpec, columns: readonly string[], modelColumn
 
 /**
  * Pins the run, then stages the whole table at the pin (no committed point for some
- * destination, a changed basis, or a full resync) or only the keys changed since the lowest
- * committed point.
+ * destination, a changed basis, a rollback since, or a full resync) or only the keys changed
+ * since the lowest committed point.
  */
 export async function stageFromChanges(p: CdcStageInput): Promise<CdcStaged> {
   const changes = changeTrackingOf(p.spec, p.source);
   try {
     const basis = cdcBasis(p.spec, p.columns, p.modelColumns);
     const until = (await p.store.runPin(p.runId)) ?? (await p.store.pinRun(p.runId, await changes.now(), basis));
-    const marks = await p.store.watermarks(p.spec.name);
-    const bases = await p.store.pointBases(p.spec.name);
-    const points = p.spec.destinations.map((d) => (bases.get(d.name) === basis ? marks.get(d.name) : undefined));
+    const committed = await p.store.cdcPoints(p.spec.name);
+    const points = p.spec.destinations.map((d) => {
+      const c = committed.get(d.name);
+      return c && c.basis === basis && !c.rolledBack ? c.value : undefined;
+    });
     const since = p.fullResync || points.some((v) => v === undefined || v <= NO_POINT) ? undefined : Math.min(...(points as number[]));
     if (since === undefined) return { ...(await stageAll(p, changes, until)), high: until, removeCursor: NO_POINT };
     return await stageChanged(p, changes, since, until);

@@ -639,13 +639,23 @@ export class StateStore {
     return num(r.source_pin);
   }
 
-  /** Per destination of a sync, the basis of the run that committed its watermark (cdc: its point). */
-  async pointBases(sync: string): Promise<Map<string, string | undefined>> {
-    const rows = await this.driver.query<{ dest: string; cdc_basis: string | null }>(
-      `SELECT w.dest, r.cdc_basis FROM ebb_watermarks w LEFT JOIN ebb_runs r ON r.run_id = w.committed_run WHERE w.sync = $1`,
+  /**
+   * Per destination of a sync, its committed cdc point: the watermark, the basis of the run that
+   * committed it, and whether a rollback of any of the sync's runs finished since (a rollback
+   * makes the snapshot forget keys, which only a full read sends again).
+   */
+  async cdcPoints(sync: string): Promise<Map<string, { value: number; basis?: string; rolledBack: boolean }>> {
+    const rows = await this.driver.query<{ dest: string; value: number; cdc_basis: string | null; rolled_back: boolean }>(
+      `SELECT w.dest, w.value, r.cdc_basis,
+              EXISTS (SELECT 1 FROM ebb_rollbacks rb JOIN ebb_runs rr ON rr.run_id = rb.run_id
+                      WHERE rr.sync = w.sync AND rb.dest = w.dest AND (rd.committed_at IS NULL OR rb.finished_at >= rd.committed_at)) AS rolled_back
+       FROM ebb_watermarks w
+       LEFT JOIN ebb_runs r ON r.run_id = w.committed_run
+       LEFT JOIN ebb_run_destinations rd ON rd.run_id = w.committed_run AND rd.dest = w.dest
+       WHERE w.sync = $1`,
       [sync],
     );
-    return new Map(rows.map((r) => [r.dest, r.cdc_basis ?? undefined]));
+    return new Map(rows.map((r) => [r.dest, { value: Number(r.value), basis: r.cdc_basis ?? undefined, rolledBack: Boolean(r.rolled_back) }]));
   }
 
   /** The source time a run's reads are pinned to, if one was recorded. */
