@@ -122,15 +122,16 @@ export interface ChangedRow {
 export interface ChangeTracking {
   /** The warehouse's current time: the point a run pins. */
   now(): Promise<number>;
-  /**
-   * Streams the whole model as it was at `at` (`AT(TIMESTAMP => …)`). Throws a config error
-   * naming the fix when the table has no change tracking.
-   */
+  /** Throws a config error naming the fix when the model's table has no change tracking at `at`. */
+  checkTracking(model: Model, at: number): Promise<void>;
+  /** True when the model's table can be read as of `at` (time travel is available there). */
+  canReadAt(model: Model, at: number): Promise<boolean>;
+  /** Streams the whole model as it was at `at` (`AT(TIMESTAMP => …)`). */
   readAt(request: ReadRequest & { at: number }): AsyncIterable<Row[]>;
   /**
    * Streams every key that changed in `(since, until]`, once, with its row at `until` or flagged
-   * removed. Throws a config error when the table has no change tracking, or when `since` is older
-   * than the history the warehouse keeps (then only a full resync can recover).
+   * removed. Call {@link checkTracking} at `until` first: a failure here then means `since` is
+   * older than the history the warehouse keeps (a config error: only a full resync recovers).
    */
   readChanges(request: ChangesRequest): AsyncIterable<ChangedRow[]>;
 }

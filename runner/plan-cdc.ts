@@ -5,9 +5,12 @@
  * committed point. The committed point is stored like a numeric watermark (epoch ms): the commit
  * advances it to the pin, but every staged row carries the read's start as its cursor, so a row
  * the destination rejected (or never acknowledged) holds the point back and is read again.
+ *
+ * Diff mode's full reads are pinned the same way where the source can travel in time
+ * ({@link readPinned}).
  */
 import { createHash } from 'node:crypto';
-import type { ChangeTracking, Source } from '../connectors/types';
+import type { ChangeTracking, ReadRequest, Row, Source } from '../connectors/types';
 import { configError, EbbError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { mappingVersion } from '../domain/mapping';
@@ -89,6 +92,8 @@ export async function stageFromChanges(p: CdcStageInput): Promise<CdcStaged> {
   try {
     const basis = cdcBasis(p.spec, p.columns, p.modelColumns);
     const until = (await p.store.runPin(p.runId)) ?? (await p.store.pinRun(p.runId, await changes.now(), basis));
+    if (until === undefined) throw new Error(`run ${p.runId} was not started: no run record to pin its reads in`);
+    await changes.checkTracking(p.spec.model, until);
     const committed = await p.store.cdcPoints(p.spec.name);
     const points = p.spec.destinations.map((d) => {
       const c = committed.get(d.name);
@@ -103,6 +108,19 @@ export async function stageFromChanges(p: CdcStageInput): Promise<CdcStaged> {
     }
     throw err;
   }
+}
+
+/**
+ * A diff-mode read of the whole model, pinned by time travel where the source can (a table the
+ * source can read as of the run's pin): a retried plan of the run then reads the same data.
+ * Elsewhere (no time travel, a SQL model, no run record) the plain read.
+ */
+export async function readPinned(p: { spec: SyncSpec; runId: string; store: StateStore; source: Source }, request: ReadRequest): Promise<AsyncIterable<Row[]>> {
+  const changes = p.source.changes;
+  if (!changes || !('table' in p.spec.model) || request.since) return p.source.read(request);
+  const at = (await p.store.runPin(p.runId)) ?? (await p.store.pinRun(p.runId, await changes.now()));
+  if (at === undefined || !(await changes.canReadAt(p.spec.model, at))) return p.source.read(request);
+  return changes.readAt({ ...request, at });
 }
 
 /** Every row of the table as of `until`, cursor {@link NO_POINT}. */

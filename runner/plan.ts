@@ -10,7 +10,7 @@ import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
 import { cursorBound, readFrom, toCursor, type CursorKind } from '../domain/watermark';
 import type { StageWriter, StateStore } from '../state/store';
-import { changeTrackingOf, stageFromChanges, type CdcStaged } from './plan-cdc';
+import { changeTrackingOf, readPinned, stageFromChanges, type CdcStaged } from './plan-cdc';
 import { stageFromWarehouse, type WarehouseStaged } from './plan-in-warehouse';
 import { mapForStage, type PlanMapper } from './stage-row';
 
@@ -142,7 +142,10 @@ async function stageFromSource(
   let rowsRead = 0;
   let nullKeys = 0;
   let high: number | undefined;
-  for await (const batch of p.source.read({ model: p.spec.model, since, batchSize: 5_000, columns: neededColumns(p.spec) })) {
+  const request = { model: p.spec.model, since, batchSize: 5_000, columns: neededColumns(p.spec) };
+  // Diff mode pins the read by time travel where the source can, so a retried plan reads the same data.
+  const read = p.spec.changeDetection.mode === 'diff' ? await readPinned(p, request) : p.source.read(request);
+  for await (const batch of read) {
     for (const row of batch) {
       const key = keyOf(row, pk);
       if (key === undefined) {

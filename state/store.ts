@@ -630,13 +630,13 @@ export class StateStore {
   /**
    * The source time a run's reads are pinned to: the one an earlier attempt of the run's plan
    * recorded, else `at` (recorded now). The run must have been started ({@link startRun}).
-   * `basis` fingerprints how the run maps what it reads (see {@link pointBases}).
+   * `basis` fingerprints how the run maps what it reads (see {@link cdcPoints}). Undefined when
+   * the run has no record (a plan driven without {@link startRun}).
    */
-  async pinRun(runId: string, at: number, basis?: string): Promise<number> {
+  async pinRun(runId: string, at: number, basis?: string): Promise<number | undefined> {
     await this.driver.exec(`UPDATE ebb_runs SET source_pin = coalesce(source_pin, ${Math.trunc(at)}), cdc_basis = $2 WHERE run_id = $1`, [runId, basis ?? null]);
     const [r] = await this.driver.query<{ source_pin: number | null }>(`SELECT source_pin FROM ebb_runs WHERE run_id = $1`, [runId]);
-    if (r?.source_pin == null) throw new Error(`run ${runId} was not started: no run record to pin its reads in`);
-    return num(r.source_pin);
+    return r?.source_pin == null ? undefined : num(r.source_pin);
   }
 
   /**

@@ -39,17 +39,15 @@ function tableOf(model: Model, label: string): string {
 
 /** Snowflake's {@link ChangeTracking}. */
 export function snowflakeChanges(deps: SnowflakeChangesDeps): ChangeTracking {
-  /** Fails with the fix when the table has no change tracking at `at` (CHANGES over an empty interval). */
-  const probe = async (connection: snowflake.Connection, table: string, at: number) => {
-    const c = await deps.client();
+  /** Plans `sql` (no row is read); false when Snowflake answers that the history is not there. */
+  const answers = async (table: string, sql: string): Promise<boolean> => {
     try {
-      await c.statementColumns(connection, `SELECT 1 AS ok FROM ${quoteQualified(table)} CHANGES(INFORMATION => DEFAULT) AT(TIMESTAMP => ${point(at)}) END(TIMESTAMP => ${point(at)}) LIMIT 0`);
+      const connection = await deps.connect();
+      await (await deps.client()).statementColumns(connection, sql);
+      return true;
     } catch (err) {
-      if (!NOT_TRACKED.test(String((err as Error).message))) throw err;
-      throw configError(
-        `${deps.label}: table ${JSON.stringify(table)} has no change tracking, which changeDetection.mode "cdc" reads; run ALTER TABLE ${table} SET CHANGE_TRACKING = TRUE (as the table's owner), or use changeDetection.mode "diff"`,
-        { path: 'changeDetection.mode' },
-      );
+      if (NOT_TRACKED.test(String((err as Error).message))) return false;
+      throw err instanceof EbbError ? err : deps.fail(err, `table ${JSON.stringify(table)}`);
     }
   };
 
@@ -77,11 +75,26 @@ export function snowflakeChanges(deps: SnowflakeChangesDeps): ChangeTracking {
       }
     },
 
+    async checkTracking(model: Model, at: number): Promise<void> {
+      const table = tableOf(model, deps.label);
+      // CHANGES over an empty interval: Snowflake refuses it on a table without change tracking.
+      if (await answers(table, `SELECT 1 AS ok FROM ${quoteQualified(table)} CHANGES(INFORMATION => DEFAULT) AT(TIMESTAMP => ${point(at)}) END(TIMESTAMP => ${point(at)}) LIMIT 0`)) return;
+      throw configError(
+        `${deps.label}: table ${JSON.stringify(table)} has no change tracking, which changeDetection.mode "cdc" reads; run ALTER TABLE ${table} SET CHANGE_TRACKING = TRUE (as the table's owner), or use changeDetection.mode "diff"`,
+        { path: 'changeDetection.mode' },
+      );
+    },
+
+    async canReadAt(model: Model, at: number): Promise<boolean> {
+      if (!('table' in model)) return false;
+      // Time travel needs DATA_RETENTION_TIME_IN_DAYS > 0 (not so for every transient table).
+      return answers(model.table, `SELECT 1 AS ok FROM ${quoteQualified(model.table)} AT(TIMESTAMP => ${point(at)}) LIMIT 0`);
+    },
+
     readAt(request: ReadRequest & { at: number }): AsyncIterable<Row[]> {
       const table = tableOf(request.model, deps.label);
       return guarded(table, async function* () {
         const connection = await deps.connect();
-        await probe(connection, table, request.at);
         const c = await deps.client();
         const sql = `SELECT ${projection(request.columns)} FROM ${quoteQualified(table)} AT(TIMESTAMP => ${point(request.at)}) AS ebb_at`;
         yield* c.streamBatches(connection, sql, request.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -92,7 +105,6 @@ export function snowflakeChanges(deps: SnowflakeChangesDeps): ChangeTracking {
       const table = tableOf(request.model, deps.label);
       return guarded(table, async function* () {
         const connection = await deps.connect();
-        await probe(connection, table, request.until);
         const c = await deps.client();
         const keys = request.keyColumns.map(quoteIdent);
         const markers = keys.map((k, i) => `c.${k} AS "EBB_KEY_${i}"`).join(', ');
@@ -106,7 +118,7 @@ export function snowflakeChanges(deps: SnowflakeChangesDeps): ChangeTracking {
           }
         } catch (err) {
           if (!NOT_TRACKED.test(String((err as Error).message))) throw err;
-          // The table is tracked now (the probe passed): the history does not reach back to `since`.
+          // The table is tracked at `until` (checkTracking passed): the history does not reach back to `since`.
           throw configError(
             `${deps.label}: Snowflake no longer has the changes of table ${JSON.stringify(table)} since the last committed point (${iso(request.since)}): its change tracking history is shorter (DATA_RETENTION_TIME_IN_DAYS, or tracking was off meanwhile); run the sync once with fullResync to read the whole table again`,
             { path: 'changeDetection.mode' },
