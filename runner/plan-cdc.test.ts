@@ -61,9 +61,9 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
     }
   }
 
-  /** The planned change set: `key kind op` in seq order. */
+  /** The planned change set: `key kind op payload`, by key (seqs follow the diff's order). */
   async function changes(runId: string): Promise<string[]> {
-    const rows = await store.driver.query<{ key: string; kind: string; op: string; payload: string | null }>(`SELECT key, kind, op, payload FROM ebb_changes WHERE run_id = $1 AND dest = 'd' ORDER BY seq`, [runId]);
+    const rows = await store.driver.query<{ key: string; kind: string; op: string; payload: string | null }>(`SELECT key, kind, op, payload FROM ebb_changes WHERE run_id = $1 AND dest = 'd' ORDER BY key`, [runId]);
     return rows.map((r) => `${r.key} ${r.kind} ${r.op}${r.payload ? ` ${r.payload}` : ''}`);
   }
 
