@@ -250,6 +250,13 @@ describe('changeDetection.mode cdc on Snowflake (CHANGES and time travel)', () =
     assert.equal(plain.rowsRead, 1);
   });
 
+  test('switching the sync from cdc to watermark mode starts the watermark over: a cdc point is no cursor', async () => {
+    const s: SyncSpec = { ...spec(), changeDetection: { mode: 'watermark', column: 'id', lookback: 0 } };
+    const [[count]] = (await writer.runAndReadAll('SELECT count(*) FROM people')).getRows();
+    assert.ok((await store.watermark('people-cdc', 'd'))! > 1e12, 'the committed point is a time');
+    assert.equal((await plan(`run-${++n}`, s)).rowsRead, Number(count));
+  });
+
   test('mode cdc on a source without change tracking names the source kind; a SQL model is refused by the spec', async () => {
     const file = path.join(dir, 'w.duckdb');
     const local = await DuckDBInstance.create(file);

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChangeTracking, ReadRequest, Row, Source } from '../connectors/types';
-import { configError, EbbError } from '../domain/errors';
+import { configError, EbbError, fatalError } from '../domain/errors';
 import { keyOf } from '../domain/keys';
 import { mappingVersion } from '../domain/mapping';
 import { policyVersion } from '../domain/policy/evaluate';
@@ -92,7 +92,7 @@ export async function stageFromChanges(p: CdcStageInput): Promise<CdcStaged> {
   try {
     const basis = cdcBasis(p.spec, p.columns, p.modelColumns);
     const until = (await p.store.runPin(p.runId)) ?? (await p.store.pinRun(p.runId, await changes.now(), basis));
-    if (until === undefined) throw new Error(`run ${p.runId} was not started: no run record to pin its reads in`);
+    if (until === undefined) throw fatalError(`run ${p.runId} was not started: no run record to pin its reads in`, { sync: p.spec.name, step: 'plan' });
     await changes.checkTracking(p.spec.model, until);
     const committed = await p.store.cdcPoints(p.spec.name);
     const points = p.spec.destinations.map((d) => {

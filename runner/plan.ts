@@ -220,7 +220,9 @@ async function watermarkBound(spec: SyncSpec, store: StateStore, columns: readon
   const cd = spec.changeDetection;
   if (cd.mode !== 'watermark') return undefined;
   const marks = await store.watermarks(spec.name);
-  const values = spec.destinations.map((d) => marks.get(d.name));
+  // A point a cdc run committed is a time on the warehouse's clock, not this column's cursor.
+  const cdc = await store.cdcPoints(spec.name);
+  const values = spec.destinations.map((d) => (cdc.get(d.name)?.basis === undefined ? marks.get(d.name) : undefined));
   if (values.some((v) => v === undefined)) return undefined;
   const type = columns.find((c) => c.name === cd.column)?.type ?? '';
   const kind: CursorKind = /time|date/i.test(type) ? 'timestamp' : 'number';
