@@ -64,11 +64,10 @@ export function snowflakeChanges(deps: SnowflakeChangesDeps): ChangeTracking {
       try {
         const connection = await deps.connect();
         const c = await deps.client();
-        for await (const [row] of c.streamBatches(connection, 'SELECT CURRENT_TIMESTAMP() AS EBB_NOW', 1)) {
-          // TIMESTAMP_LTZ has nanoseconds; the pin keeps milliseconds (floor), so it is never later than now.
-          const ms = Date.parse(String(row.EBB_NOW));
-          if (!Number.isNaN(ms)) return ms;
-        }
+        let ms = Number.NaN;
+        // TIMESTAMP_LTZ has nanoseconds; the pin keeps milliseconds (floor), so it is never later than now.
+        for await (const rows of c.streamBatches(connection, 'SELECT CURRENT_TIMESTAMP() AS EBB_NOW', 1)) ms = Date.parse(String(rows[0]?.EBB_NOW));
+        if (!Number.isNaN(ms)) return ms;
         throw configError(`${deps.label}: CURRENT_TIMESTAMP() returned no time`, { path: 'source.connection' });
       } catch (err) {
         throw err instanceof EbbError ? err : deps.fail(err, 'CURRENT_TIMESTAMP()');
