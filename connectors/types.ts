@@ -80,6 +80,11 @@ export interface Source {
    */
   warehouse?: WarehouseSql;
   /**
+   * Optional: the warehouse's change tracking (`changeDetection.mode: cdc`), with reads pinned
+   * to a point in time. Sources without it leave it out, and cdc specs are refused at plan.
+   */
+  changes?: ChangeTracking;
+  /**
    * Optional: appends rows to the sync-log table in the warehouse (created if missing), so
    * KPIs land next to the models. Sources that cannot write leave this out, and specs asking
    * for a sync log with them are refused at validation.
@@ -87,6 +92,48 @@ export interface Source {
   appendSyncLog?(table: string, rows: readonly SyncLogRow[]): Promise<void>;
   /** Releases connections. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** What {@link ChangeTracking.readChanges} reads: the model's rows whose key changed in `(since, until]`. */
+export interface ChangesRequest {
+  /** A table (change tracking is a property of tables). */
+  model: Model;
+  /** The primary-key columns. */
+  keyColumns: readonly string[];
+  /** Exclusive start, epoch milliseconds on the warehouse's clock (a point a previous run pinned). */
+  since: number;
+  /** Inclusive end, epoch milliseconds: the point this run pinned. */
+  until: number;
+  columns?: readonly string[];
+  batchSize?: number;
+}
+
+/** One changed key: its row as of `until`, or, when the key is gone at `until`, its key columns only. */
+export interface ChangedRow {
+  row: Row;
+  removed: boolean;
+}
+
+/**
+ * Change tracking in the warehouse (Snowflake's CHANGES clause), and reads pinned by time travel,
+ * so every attempt of a run reads the same data. Points are epoch milliseconds on the
+ * warehouse's clock, stored like numeric watermarks.
+ */
+export interface ChangeTracking {
+  /** The warehouse's current time: the point a run pins. */
+  now(): Promise<number>;
+  /** Throws a config error naming the fix when the model's table has no change tracking at `at`. */
+  checkTracking(model: Model, at: number): Promise<void>;
+  /** True when the model's table can be read as of `at` (time travel is available there). */
+  canReadAt(model: Model, at: number): Promise<boolean>;
+  /** Streams the whole model as it was at `at` (`AT(TIMESTAMP => …)`). */
+  readAt(request: ReadRequest & { at: number }): AsyncIterable<Row[]>;
+  /**
+   * Streams every key that changed in `(since, until]`, once, with its row at `until` or flagged
+   * removed. Call {@link checkTracking} at `until` first: a failure here then means `since` is
+   * older than the history the warehouse keeps (a config error: only a full resync recovers).
+   */
+  readChanges(request: ChangesRequest): AsyncIterable<ChangedRow[]>;
 }
 
 /**

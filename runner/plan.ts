@@ -10,6 +10,7 @@ import { canonicalJson } from '../domain/row-hash';
 import { identityFieldOf, primaryKeyColumns, type SyncSpec } from '../domain/spec/schema';
 import { cursorBound, readFrom, toCursor, type CursorKind } from '../domain/watermark';
 import type { StageWriter, StateStore } from '../state/store';
+import { changeTrackingOf, readPinned, stageFromChanges, type CdcStaged } from './plan-cdc';
 import { stageFromWarehouse, type WarehouseStaged } from './plan-in-warehouse';
 import { mapForStage, type PlanMapper } from './stage-row';
 
@@ -37,6 +38,8 @@ export type PlanPhase = 'warehouse-snapshot' | 'warehouse-diff' | 'warehouse-rea
  *
  * With `changeDetection.inWarehouse`, the warehouse diffs first and only its candidates are
  * read out and staged (see `plan-in-warehouse.ts`); the state store's diff then runs as usual.
+ * With `changeDetection.mode: cdc`, only the keys the source's change tracking reports changed
+ * since the committed point are staged, read at the run's pinned time (see `plan-cdc.ts`).
  */
 export async function planRun(p: PlanInput): Promise<RunPlan> {
   const { spec, store, source, runId } = p;
@@ -62,18 +65,23 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
   const cd = spec.changeDetection;
   const cursorColumn = cd.mode === 'watermark' ? cd.column : undefined;
   const since = cd.mode === 'watermark' && !p.fullResync ? await watermarkBound(spec, store, columns) : undefined;
+  if (cd.mode === 'cdc') changeTrackingOf(spec, source);
 
   await store.resetRun(runId);
   await store.dropDryRuns(spec.name, runId);
   const inWarehouse = cd.mode === 'diff' ? cd.inWarehouse : undefined;
   let read: { rowsRead: number; nullKeys: number; high?: number };
   let warehouse: WarehouseStaged | undefined;
+  let cdc: CdcStaged | undefined;
   const stage = await store.openStage(runId);
   const started = performance.now();
   try {
     if (inWarehouse) {
       warehouse = await stageFromWarehouse({ spec, inWarehouse, runId, fullResync: p.fullResync, store, source, mappers, stage, onProgress: p.onProgress, onPhase: p.onPhase });
       read = warehouse;
+    } else if (cd.mode === 'cdc') {
+      cdc = await stageFromChanges({ spec, runId, fullResync: p.fullResync, store, source, columns: neededColumns(spec), modelColumns, mappers, stage, onProgress: p.onProgress });
+      read = cdc;
     } else {
       read = await stageFromSource(p, mappers, stage, since, cursorColumn);
     }
@@ -96,9 +104,10 @@ export async function planRun(p: PlanInput): Promise<RunPlan> {
         dest: d.name,
         mode: d.mode,
         chunkSize: d.batchSize,
-        detectRemoves: cd.mode === 'diff',
+        detectRemoves: cd.mode !== 'watermark',
         fullResync: p.fullResync,
-        warehouse: warehouse?.destinations.get(d.name),
+        warehouse: warehouse?.destinations.get(d.name) ?? cdc?.destinations?.get(d.name),
+        ...(cdc ? { removeCursor: cdc.removeCursor } : {}),
         cohort: spec.canary?.cohort,
       })),
       ...(warehouse ? { warehouseCandidates: warehouse.destinations.get(d.name)?.candidates } : {}),
@@ -133,7 +142,10 @@ async function stageFromSource(
   let rowsRead = 0;
   let nullKeys = 0;
   let high: number | undefined;
-  for await (const batch of p.source.read({ model: p.spec.model, since, batchSize: 5_000, columns: neededColumns(p.spec) })) {
+  const request = { model: p.spec.model, since, batchSize: 5_000, columns: neededColumns(p.spec) };
+  // Diff mode pins the read by time travel where the source can, so a retried plan reads the same data.
+  const read = p.spec.changeDetection.mode === 'diff' ? await readPinned(p, request) : p.source.read(request);
+  for await (const batch of read) {
     for (const row of batch) {
       const key = keyOf(row, pk);
       if (key === undefined) {
@@ -208,7 +220,9 @@ async function watermarkBound(spec: SyncSpec, store: StateStore, columns: readon
   const cd = spec.changeDetection;
   if (cd.mode !== 'watermark') return undefined;
   const marks = await store.watermarks(spec.name);
-  const values = spec.destinations.map((d) => marks.get(d.name));
+  // A point a cdc run committed is a time on the warehouse's clock, not this column's cursor.
+  const cdc = await store.cdcPoints(spec.name);
+  const values = spec.destinations.map((d) => (cdc.get(d.name)?.basis === undefined ? marks.get(d.name) : undefined));
   if (values.some((v) => v === undefined)) return undefined;
   const type = columns.find((c) => c.name === cd.column)?.type ?? '';
   const kind: CursorKind = /time|date/i.test(type) ? 'timestamp' : 'number';

@@ -1,7 +1,8 @@
 /**
  * The state store's tables. Written in the SQL subset DuckDB and PostgreSQL share.
  *
- * - runs / run_destinations: one row per run and per (run, destination), with status and counts.
+ * - runs / run_destinations: one row per run and per (run, destination), with status and counts;
+ *   a run's `source_pin` is the source time its reads are pinned to (cdc), kept across plan retries.
  * - stage: the model's rows of this run, mapped per destination (transient: dropped after plan).
  *   Row hashes are md5 of the canonical JSON payload, computed by the engine (same in both).
  * - changes: the staged change set; `seq` is dense per (run, destination), `chunk` = (seq-1) / chunk size.
@@ -18,7 +19,7 @@
  * Large tables carry no index on DuckDB (its zone maps and hash joins do the work, and ART
  * indexes would cost memory per row); PostgreSQL gets the indexes its planner needs.
  */
-export const STATE_SCHEMA_VERSION = 3;
+export const STATE_SCHEMA_VERSION = 4;
 
 /** Where the stage lives. */
 export function stageTable(dialect: 'duckdb' | 'postgres'): string {
@@ -64,6 +65,11 @@ export function stateDdl(dialect: 'duckdb' | 'postgres'): string[] {
   ];
   // Columns added after the first release of the table, for stores created before them.
   ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS rows_read BIGINT`, `ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS model_columns VARCHAR`);
+  // Change tracking (changeDetection.mode cdc): the source time every read of the run is pinned
+  // to (epoch ms), set by the first plan attempt so a retried plan reads the same data.
+  // Its `cdc_basis` says what the read was mapped by (mappings, policy, key, column types): a
+  // committed point is only followed by a change-set read while the basis stays the same.
+  ddl.push(`ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS source_pin BIGINT`, `ALTER TABLE ebb_runs ADD COLUMN IF NOT EXISTS cdc_basis VARCHAR`);
   // In-warehouse change detection: each staged row and change carries its candidate number in
   // the warehouse (`ref`), so the commit can tell the warehouse which rows were not taken, and
   // removed keys are staged as markers (`wh_kind = 'remove'`). Always the last columns, in this

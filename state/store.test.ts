@@ -193,6 +193,35 @@ for (const engine of engines) {
       assert.equal(a?.row_hash, rowHash({ h: '1', id: 'a' }));
     });
 
+    it('cdc: the run pin survives plan attempts; a pending removal holds the point back; points carry their basis and see rollbacks', async () => {
+      await store.startRun({ runId: 'c1', sync: 'c', specHash: 'h', workflowId: 'w' });
+      assert.equal(await store.runPin('c1'), undefined);
+      assert.equal(await store.pinRun('c1', 1000, 'b1'), 1000);
+      assert.equal(await store.pinRun('c1', 2000, 'b1'), 1000, 'a retried attempt keeps the first pin');
+      await stage('c1', [['k1', '1', 0], ['k2', '1', 0]]);
+      const first = await store.diffDestination({ runId: 'c1', sync: 'c', dest: 'd', mode: 'mirror', chunkSize: 10, detectRemoves: true, fullResync: false, removeCursor: 0 });
+      await ackAll('c1', first.chunks);
+      assert.equal((await store.commitDestination({ runId: 'c1', sync: 'c', dest: 'd', watermarkHigh: 1000 })).watermark, 1000);
+      assert.deepEqual(await store.cdcPoints('c'), new Map([['d', { value: 1000, basis: 'b1', rolledBack: false }]]));
+
+      // A change set: k1 removed (a marker); k2 untouched. The removal is rejected.
+      await store.startRun({ runId: 'c2', sync: 'c', specHash: 'h', workflowId: 'w' });
+      await store.pinRun('c2', 2000, 'b1');
+      await store.resetRun('c2');
+      const w = await store.openStage('c2');
+      await w.append({ dest: 'd', key: 'k1', cursor: 1000, destId: '', payload: '', removed: true });
+      await w.close();
+      const second = await store.diffDestination({ runId: 'c2', sync: 'c', dest: 'd', mode: 'mirror', chunkSize: 10, detectRemoves: true, fullResync: false, warehouse: { subset: true }, removeCursor: 1000 });
+      assert.deepEqual([second.removes, second.unchanged, second.total], [1, 1, 1], 'k2, outside the change set, counts as unchanged');
+      await ackAll('c2', second.chunks, ['k1']);
+      const held = await store.commitDestination({ runId: 'c2', sync: 'c', dest: 'd', watermarkHigh: 2000 });
+      assert.deepEqual([held.pending, held.watermark], [1, 1000], 'the pending delete holds the point where the run read from');
+
+      // The record SafetyStore.finishRollback writes (its snapshot statements aside).
+      await store.driver.exec(`INSERT INTO ebb_rollbacks (run_id, dest, reason, restored, deleted, failed, finished_at) VALUES ('c2', 'd', 'test', 0, 0, 0, now())`);
+      assert.equal((await store.cdcPoints('c')).get('d')?.rolledBack, true);
+    });
+
     it('excludes and counts rows that share a primary key', async () => {
       await stage('dup', [['p', '1'], ['p', '2'], ['q', '1']]);
       const p = await store.diffDestination({ runId: 'dup', sync: 'dupsync', dest: 'd', mode: 'upsert', chunkSize: 10, detectRemoves: true, fullResync: false });

@@ -53,14 +53,20 @@ export interface DiffRequest {
   /**
    * In-warehouse runs: the stage holds only the warehouse's candidates (`subset`), removed keys
    * as markers, and `unchangedOutside` rows of the model that the warehouse found unchanged.
-   * Without `subset` (a rebuild), the stage holds every row, as in a state-store run.
+   * Without `subset` (a rebuild), the stage holds every row, as in a state-store run. A subset
+   * without `unchangedOutside` (a cdc run) counts the committed keys it did not stage.
    */
-  warehouse?: { subset: boolean; unchangedOutside: number };
+  warehouse?: { subset: boolean; unchangedOutside?: number };
   /**
    * A canary cohort: its changes take the first seqs and fill the first chunks on their own
    * (see {@link cohortPredicate}), so "the canary" is simply chunks `[0, canaryChunks)`.
    */
   cohort?: CanaryCohort;
+  /**
+   * The cursor given to removed keys' changes (a cdc run's read start), so a delete the
+   * destination did not take holds the committed point back like any pending row. Absent: none.
+   */
+  removeCursor?: number;
 }
 
 /** What a commit did. */
@@ -246,6 +252,7 @@ export class StateStore {
     const lit = (op: WriteOp | undefined) => (op ? `'${op}'` : 'NULL');
     const size = Math.trunc(r.chunkSize);
     const subset = r.warehouse?.subset ?? false;
+    const removeCursor = r.removeCursor === undefined ? 'NULL' : String(Number(r.removeCursor));
     // Rows of the model (removal markers of an in-warehouse run are not).
     const rows = `run_id = $1 AND dest = $2 AND wh_kind IS NULL`;
     const sent: string[] = [];
@@ -265,10 +272,10 @@ export class StateStore {
     const removes =
       ops.remove && r.detectRemoves
         ? subset
-          ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, s.ref
+          ? `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(${removeCursor} AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, s.ref
              FROM ${this.stage} s JOIN ebb_snapshots p ON p.sync = $3 AND p.dest = $2 AND p.key = s.key
              WHERE s.run_id = $1 AND s.dest = $2 AND s.wh_kind = 'remove'`
-          : `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(NULL AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS BIGINT) AS ref
+          : `SELECT p.key, 'remove' AS kind, ${lit(ops.remove)} AS op, p.row_hash, CAST(${removeCursor} AS DOUBLE PRECISION) AS cursor, p.dest_id, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS BIGINT) AS ref
            FROM ebb_snapshots p
            WHERE p.sync = $3 AND p.dest = $2
              AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $1 AND s.dest = $2 AND s.key = p.key AND s.wh_kind IS NULL)`
@@ -342,7 +349,12 @@ export class StateStore {
         plan.chunks = num(all.chunks);
       }
       // rows read but not sent: unchanged, or a change this mode does not send
-      plan.unchanged = rowsStaged - plan.duplicates - plan.adds - plan.changes - plan.resends + (r.warehouse?.unchangedOutside ?? 0);
+      const outside =
+        r.warehouse?.unchangedOutside ??
+        (subset
+          ? num((await tx.query(`SELECT count(*) AS n FROM ebb_snapshots p WHERE p.sync = $1 AND p.dest = $2 AND NOT EXISTS (SELECT 1 FROM ${this.stage} s WHERE s.run_id = $3 AND s.dest = $2 AND s.key = p.key)`, [r.sync, r.dest, r.runId]))[0].n)
+          : 0);
+      plan.unchanged = rowsStaged - plan.duplicates - plan.adds - plan.changes - plan.resends + outside;
       await tx.exec(
         `INSERT INTO ebb_run_destinations (run_id, dest, status, chunk_size, total) VALUES ($1, $2, 'planned', ${size}, ${total})`,
         [r.runId, r.dest],
@@ -613,6 +625,43 @@ export class StateStore {
   /** The committed watermark of one destination, if any. */
   async watermark(sync: string, dest: string): Promise<number | undefined> {
     return (await this.watermarks(sync)).get(dest);
+  }
+
+  /**
+   * The source time a run's reads are pinned to: the one an earlier attempt of the run's plan
+   * recorded, else `at` (recorded now). The run must have been started ({@link startRun}).
+   * `basis` fingerprints how the run maps what it reads (see {@link cdcPoints}). Undefined when
+   * the run has no record (a plan driven without {@link startRun}).
+   */
+  async pinRun(runId: string, at: number, basis?: string): Promise<number | undefined> {
+    await this.driver.exec(`UPDATE ebb_runs SET source_pin = coalesce(source_pin, ${Math.trunc(at)}), cdc_basis = $2 WHERE run_id = $1`, [runId, basis ?? null]);
+    const [r] = await this.driver.query<{ source_pin: number | null }>(`SELECT source_pin FROM ebb_runs WHERE run_id = $1`, [runId]);
+    return r?.source_pin == null ? undefined : num(r.source_pin);
+  }
+
+  /**
+   * Per destination of a sync, its committed cdc point: the watermark, the basis of the run that
+   * committed it, and whether a rollback of any of the sync's runs finished since (a rollback
+   * makes the snapshot forget keys, which only a full read sends again).
+   */
+  async cdcPoints(sync: string): Promise<Map<string, { value: number; basis?: string; rolledBack: boolean }>> {
+    const rows = await this.driver.query<{ dest: string; value: number; cdc_basis: string | null; rolled_back: boolean }>(
+      `SELECT w.dest, w.value, r.cdc_basis,
+              EXISTS (SELECT 1 FROM ebb_rollbacks rb JOIN ebb_runs rr ON rr.run_id = rb.run_id
+                      WHERE rr.sync = w.sync AND rb.dest = w.dest AND (rd.committed_at IS NULL OR rb.finished_at >= rd.committed_at)) AS rolled_back
+       FROM ebb_watermarks w
+       LEFT JOIN ebb_runs r ON r.run_id = w.committed_run
+       LEFT JOIN ebb_run_destinations rd ON rd.run_id = w.committed_run AND rd.dest = w.dest
+       WHERE w.sync = $1`,
+      [sync],
+    );
+    return new Map(rows.map((r) => [r.dest, { value: Number(r.value), basis: r.cdc_basis ?? undefined, rolledBack: Boolean(r.rolled_back) }]));
+  }
+
+  /** The source time a run's reads are pinned to, if one was recorded. */
+  async runPin(runId: string): Promise<number | undefined> {
+    const [r] = await this.driver.query<{ source_pin: number | null }>(`SELECT source_pin FROM ebb_runs WHERE run_id = $1`, [runId]);
+    return r?.source_pin == null ? undefined : num(r.source_pin);
   }
 
   /** Records what a run's plan saw of the model: its size and its columns (name → type). */

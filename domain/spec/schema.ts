@@ -106,6 +106,12 @@ export const changeDetectionSchema = z.discriminatedUnion('mode', [
       .default('0s')
       .meta({ description: 'Re-read this far behind the committed watermark, for late-arriving rows. A duration for timestamps, a number for numeric columns.' }),
   }),
+  z.strictObject({
+    mode: z.literal('cdc').meta({
+      description:
+        "Read only rows changed since the last committed point through the warehouse's change tracking (Snowflake CHANGES). The model must be a table with change tracking on. Catches deletes. Every read of a run is pinned to one point in time (time travel), so retries read the same data.",
+    }),
+  }),
 ]);
 export type ChangeDetection = z.infer<typeof changeDetectionSchema>;
 
@@ -232,6 +238,9 @@ export const syncSpecSchema = z
     ...safetyFields,
   })
   .superRefine((spec, ctx) => {
+    if (spec.changeDetection.mode === 'cdc' && !('table' in spec.model)) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'changeDetection.mode "cdc" reads a table\'s change tracking: set model.table (a table with CHANGE_TRACKING = TRUE), not model.sql' });
+    }
     const seen = new Set<string>();
     spec.destinations.forEach((d, i) => {
       if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'name'], message: `duplicate destination name "${d.name}"` });

@@ -1,14 +1,16 @@
 /**
  * `kind: snowflake`: reads a model from Snowflake with the official snowflake-sdk. A read is
  * one statement (one snapshot), its rows streamed with backpressure, NUMBER values fetched as
- * strings so no digit is lost.
+ * strings so no digit is lost. Tables with change tracking also serve `changeDetection.mode: cdc`
+ * and reads pinned by time travel (`changes.ts`).
  */
 import type snowflake from 'snowflake-sdk';
 import { configError, fatalError } from '../../../domain/errors';
 import type { Model } from '../../../domain/spec/schema';
-import type { ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
+import type { ChangeTracking, ColumnInfo, ConnectorContext, ReadRequest, Row, Source, SourceConnector, WarehouseSql } from '../../types';
 import { DEFAULT_BATCH_SIZE } from '../rebatch';
 import { assertDistinctColumns, limitZero, projection, quoteIdent, wrapModel } from '../sql-model';
+import { snowflakeChanges } from './changes';
 import type * as Client from './client';
 import { snowflakeSourceConfigSchema, type SnowflakeSourceConfig } from './config';
 import { toEbbError } from './errors';
@@ -28,6 +30,8 @@ class SnowflakeSource implements Source {
   private readonly label: string;
   /** In-warehouse change detection (`warehouse.ts`). */
   readonly warehouse: WarehouseSql;
+  /** Change tracking and time-travel pinned reads (`changes.ts`). */
+  readonly changes: ChangeTracking;
 
   constructor(private readonly config: SnowflakeSourceConfig, private readonly ctx: ConnectorContext) {
     this.label = `snowflake source (${config.account})`;
@@ -35,6 +39,12 @@ class SnowflakeSource implements Source {
       connect: () => this.connect(),
       client,
       fail: (err) => toEbbError(err, { source: this.label, object: 'in-warehouse change detection' }),
+    });
+    this.changes = snowflakeChanges({
+      connect: () => this.connect(),
+      client,
+      fail: (err, object) => toEbbError(err, { source: this.label, object }),
+      label: this.label,
     });
   }
 

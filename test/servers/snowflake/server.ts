@@ -8,13 +8,15 @@
  * streams: chunks are produced as the driver asks for them, so the server holds only the chunks
  * the driver's prefetch window has not taken yet. Failed SQL answers like Snowflake
  * (`success: false`, code 002003 for a missing object). DDL and DML statements run and commit on
- * their own, as Snowflake commits DDL implicitly.
+ * their own, as Snowflake commits DDL implicitly. Change tracking, time travel (`AT`, `BEFORE`)
+ * and the `CHANGES` clause are emulated for tables with CHANGE_TRACKING = TRUE (time-travel.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import { SnowflakeSqlError, TimeTravel } from './time-travel';
 
 /** Options of {@link startSnowflakeServer}. */
 export interface SnowflakeServerOptions {
@@ -65,6 +67,7 @@ function rowtype(name: string, duck: string): Column {
   if (/^(DOUBLE|FLOAT|REAL)$/.test(duck)) return { name, type: 'real', nullable: true };
   if (duck === 'BOOLEAN') return { name, type: 'boolean', nullable: true };
   if (duck === 'DATE') return { name, type: 'date', nullable: true };
+  if (duck === 'TIMESTAMP WITH TIME ZONE') return { name, type: 'timestamp_ltz', scale: 9, precision: 0, nullable: true };
   if (/^TIMESTAMP/.test(duck)) return { name, type: 'timestamp_ntz', scale: 9, precision: 0, nullable: true };
   return { name, type: 'text', length: 16_777_216, byteLength: 16_777_216, nullable: true };
 }
@@ -75,7 +78,8 @@ function cell(v: unknown, c: Column): string | null {
   switch (c.type) {
     case 'boolean':
       return v ? '1' : '0';
-    case 'timestamp_ntz': {
+    case 'timestamp_ntz':
+    case 'timestamp_ltz': {
       // Seconds since the epoch with nine fractional digits.
       const micros = BigInt((v as { micros: bigint }).micros);
       const sec = micros / 1_000_000n - (micros % 1_000_000n < 0n ? 1n : 0n);
@@ -95,6 +99,7 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
   const sessions = new Set<string>();
   const queries = new Map<string, Query>();
   const calls: Record<string, number> = {};
+  const timeTravel = new TimeTravel(o.instance);
   let base = '';
   const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
 
@@ -123,8 +128,10 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
   const statement = async (sql: string) => {
     const connection = await o.instance.connect();
     try {
-      const result = await connection.run(sql);
-      const changed = result.rowsChanged;
+      const tracking = await timeTravel.statement(sql);
+      const changed = tracking.run === undefined ? 0 : (await connection.run(tracking.run)).rowsChanged;
+      const queryId = randomUUID();
+      await tracking.after(queryId);
       const dml = /^(insert|delete|update)\b/i.test(sql);
       const name = /^insert/i.test(sql) ? 'number of rows inserted' : /^delete/i.test(sql) ? 'number of rows deleted' : /^update/i.test(sql) ? 'number of rows updated' : 'status';
       const column = dml ? { name, type: 'fixed', precision: 19, scale: 0, nullable: false } : { name, type: 'text', length: 16_777_216, byteLength: 16_777_216, nullable: true };
@@ -137,7 +144,7 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
             rowset: [[dml ? String(changed) : 'Statement executed successfully.']],
             total: 1,
             returned: 1,
-            queryId: randomUUID(),
+            queryId,
             statementTypeId: dml ? 0x3000 : 0x6000,
             version: 1,
             chunks: [],
@@ -149,6 +156,7 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
         },
       };
     } catch (err) {
+      if (err instanceof SnowflakeSqlError) return fail(err.code, err.message, err.sqlState);
       const message = (err as Error).message.split('\n')[0];
       if (/does not exist|not found/i.test(message)) return fail('002003', `SQL compilation error:\nObject does not exist or not authorized. (${message})`, '02000');
       return fail('001003', `SQL compilation error:\n${message}`);
@@ -157,10 +165,11 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
     }
   };
 
-  const query = async (sql: string) => {
-    if (!/^\(*\s*(select|with)\b/i.test(sql)) return statement(sql);
+  const query = async (text: string) => {
+    if (!/^\(*\s*(select|with)\b/i.test(text)) return statement(text);
     const connection = await o.instance.connect();
     try {
+      const { sql, time } = await timeTravel.query(text);
       // One transaction: the count and the rows come from one snapshot.
       await connection.run('BEGIN TRANSACTION');
       const [[total]] = (await connection.runAndReadAll(`SELECT count(*) FROM (${sql}) AS ebb_count`)).getRows();
@@ -179,6 +188,7 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
         compressedSize: size * 50,
       }));
       q.chunks = chunks.length;
+      timeTravel.remember(q.id, time);
       if (chunks.length) queries.set(q.id, q);
       else if (!q.done) {
         await connection.run('COMMIT').catch(() => undefined);
@@ -214,6 +224,7 @@ export async function startSnowflakeServer(o: SnowflakeServerOptions): Promise<S
       };
     } catch (err) {
       connection.closeSync();
+      if (err instanceof SnowflakeSqlError) return fail(err.code, err.message, err.sqlState);
       const message = (err as Error).message.split('\n')[0];
       if (/does not exist|not found/i.test(message)) return fail('002003', `SQL compilation error:\nObject does not exist or not authorized. (${message})`, '02000');
       return fail('001003', `SQL compilation error:\n${message}`);
