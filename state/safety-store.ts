@@ -130,9 +130,11 @@ export class SafetyStore {
         [r.runId, r.dest, r.sync],
       );
       // The re-created records get a hash no payload has: the next run compares them afresh.
+      // Typed parameters: PostgreSQL refuses one it deduces as text in the list, varchar in WHERE.
       await tx.exec(
         `INSERT INTO ebb_snapshots (sync, dest, key, row_hash, dest_id, committed_run)
-         SELECT $3, $2, key, '00000000000000000000000000000000', id_value, $1 FROM ebb_before_images WHERE run_id = $1 AND dest = $2 AND op = 'delete' AND existed`,
+         SELECT CAST($3 AS VARCHAR), CAST($2 AS VARCHAR), key, '00000000000000000000000000000000', id_value, CAST($1 AS VARCHAR)
+         FROM ebb_before_images WHERE run_id = $1 AND dest = $2 AND op = 'delete' AND existed`,
         [r.runId, r.dest, r.sync],
       );
       await tx.exec(`UPDATE ebb_run_destinations SET status = 'rolled-back' WHERE run_id = $1 AND dest = $2 AND status = 'committed'`, [r.runId, r.dest]);
