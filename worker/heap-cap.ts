@@ -7,8 +7,9 @@
  * By default the worker sets V8's heap growing factor to 1.2 ({@link DEFAULT_HEAP_GROWTH_PERCENT}):
  * after each full collection the heap may grow 20% past what survived before the next one.
  * That is not a cap: a worker that needs more heap (one that loads the SaaS client libraries,
- * google-ads-api alone is ~120 MB of live heap) still gets it, only collected sooner. Measured on
- * the 1M-row benchmark: peak RSS ~600 MB instead of ~870 MB. `EBB_WORKER_HEAP_MB` adds a hard
+ * google-ads-api alone is ~120 MB of live heap) still gets it, only collected sooner. With it, a
+ * 16 MB young generation ({@link DEFAULT_SEMI_SPACE_MB}). Measured on the 1M-row benchmark: peak
+ * RSS ~500 MB instead of ~800 MB, and no slower. `EBB_WORKER_HEAP_MB` adds a hard
  * cap (`--max-old-space-size`) for operators who size containers by it; a cap too small crashes
  * the worker rather than slowing it.
  *
@@ -20,6 +21,15 @@ export const DEFAULT_HEAP_MB = 0;
 
 /** V8's `--heap-growing-percent` unless `EBB_WORKER_HEAP_GROWTH` says otherwise (0: V8's own heuristics). */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 20;
+
+/**
+ * V8's `--max-semi-space-size` (MB) unless `EBB_WORKER_SEMI_SPACE_MB` says otherwise (0: V8's
+ * default, smaller). A young generation that holds a few source batches lets their rows die
+ * there instead of being promoted: with the growing factor alone, promoted garbage set off a
+ * full collection every few MB and the 1M-row sync ran ~30% slower; with both, it runs as fast
+ * as with neither, at the lower memory.
+ */
+export const DEFAULT_SEMI_SPACE_MB = 16;
 
 /** Re-executes the process with its heap flags when it has none; returns when no re-exec is needed. */
 export function capOwnHeap(env: NodeJS.ProcessEnv = process.env): void {
@@ -48,6 +58,10 @@ export function heapFlags(env: NodeJS.ProcessEnv, execArgv: readonly string[] = 
   if (mb !== undefined) flags.push(`--max-old-space-size=${mb}`);
   const growth = heapGrowthPercent(env, execArgv);
   if (growth !== undefined) flags.push(`--heap-growing-percent=${growth}`);
+  if (!given(env, execArgv, 'max-semi-space-size')) {
+    const semi = wholeNumber(env, 'EBB_WORKER_SEMI_SPACE_MB', DEFAULT_SEMI_SPACE_MB, "0 for V8's default");
+    if (semi > 0) flags.push(`--max-semi-space-size=${semi}`);
+  }
   return flags;
 }
 
