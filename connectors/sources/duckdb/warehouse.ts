@@ -25,6 +25,8 @@ export const duckdbDialect: WarehouseDialect = warehouseDialect({
 export interface DuckdbWarehouseDeps {
   readOnly: boolean;
   connect(): Promise<DuckDBConnection>;
+  /** Closes a session's connection (and lets the source release the database's memory). */
+  disconnect(connection: DuckDBConnection): void;
   fail(err: unknown): EbbError;
 }
 
@@ -53,7 +55,7 @@ export function duckdbWarehouse(deps: DuckdbWarehouseDeps): WarehouseSql {
         try {
           await c.run(sql);
         } finally {
-          c.closeSync();
+          deps.disconnect(c);
         }
       };
       await guard(() => c.run('BEGIN TRANSACTION'));
