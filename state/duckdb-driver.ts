@@ -17,25 +17,98 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
   // maps of a chunk's row group let each chunk read skip the rest of the table.
   // 192MB: the stage of a large model spills to DuckDB's temp files past it, but numbering a
   // 10M-row stage by key needs more than 96MB (which ran out of memory there) to run at all.
-  const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? DEFAULT_STATE_MEMORY_LIMIT });
-  return new DuckdbDriver(instance, undefined, new ConnectionPool(instance));
+  const memoryLimit = options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? DEFAULT_STATE_MEMORY_LIMIT;
+  const instance = await DuckDBInstance.create(file, { memory_limit: memoryLimit });
+  return new DuckdbDriver(instance, undefined, new ConnectionPool(instance, new CacheTrim(instance, memoryLimit)));
+}
+
+/** Cached table blocks worth dropping when the store goes idle. */
+const TRIM_ABOVE_BYTES = 32 * 2 ** 20;
+/** Room left above the memory in use when trimming, so the limit never sits below it. */
+const TRIM_HEADROOM_BYTES = 16 * 2 ** 20;
+
+/**
+ * Drops DuckDB's cache of table blocks whenever the store goes idle (no statement, transaction
+ * or bulk load running). DuckDB keeps every block a query read, up to `memory_limit`, for as
+ * long as the database is open: after a diff or a commit against a 10M-row snapshot table that
+ * is the whole limit, held while the worker does something else (the warehouse's diff, the
+ * destination writes). Lowering the limit to what is in use besides that cache, then raising
+ * it back, makes DuckDB evict those blocks first (dropping them costs no write; in-memory
+ * data such as the stage stays); the next statement reads what it needs from the file again.
+ * Statements wait for a trim in progress (10 ms), so none runs under the lowered limit.
+ */
+class CacheTrim {
+  private active = 0;
+  private trimming?: Promise<void>;
+  private control?: DuckDBConnection;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly memoryLimit: string,
+  ) {}
+
+  /** Marks work as started; waits for a trim in progress. */
+  async enter(): Promise<void> {
+    while (this.trimming) await this.trimming;
+    this.active++;
+  }
+
+  /** Marks work as done; the last one out trims. */
+  leave(): void {
+    if (--this.active > 0) return;
+    this.trimming = this.trim()
+      .catch(() => undefined) // a trim that fails leaves the cache as DuckDB kept it
+      .finally(() => (this.trimming = undefined));
+  }
+
+  private async trim(): Promise<void> {
+    this.control ??= await this.instance.connect();
+    const c = this.control;
+    const [m] = (await c.runAndReadAll(
+      `SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0) AS cached, coalesce(sum(memory_usage_bytes) FILTER (WHERE tag <> 'BASE_TABLE'), 0) AS other FROM duckdb_memory()`,
+    )).getRowObjectsJS() as { cached: bigint; other: bigint }[];
+    if (Number(m.cached) < TRIM_ABOVE_BYTES) return;
+    try {
+      await c.run(`SET memory_limit = '${Math.ceil((Number(m.other) + TRIM_HEADROOM_BYTES) / 2 ** 20)}MB'`);
+    } finally {
+      await c.run(`SET memory_limit = '${this.memoryLimit.replaceAll("'", '')}'`);
+    }
+  }
+
+  /** Waits for a trim in progress and closes the control connection. */
+  async close(): Promise<void> {
+    while (this.trimming) await this.trimming;
+    this.control?.closeSync();
+    this.control = undefined;
+  }
 }
 
 /** Idle connections kept for reuse: opening one per statement costs more than the statement. */
 class ConnectionPool {
   private readonly idle: DuckDBConnection[] = [];
-  constructor(private readonly instance: DuckDBInstance) {}
+  constructor(
+    private readonly instance: DuckDBInstance,
+    readonly trim: CacheTrim,
+  ) {}
 
   async take(): Promise<DuckDBConnection> {
-    return this.idle.pop() ?? this.instance.connect();
+    await this.trim.enter();
+    try {
+      return this.idle.pop() ?? (await this.instance.connect());
+    } catch (err) {
+      this.trim.leave();
+      throw err;
+    }
   }
 
   give(c: DuckDBConnection): void {
     if (this.idle.length < 8) this.idle.push(c);
     else c.closeSync();
+    this.trim.leave();
   }
 
-  closeAll(): void {
+  async closeAll(): Promise<void> {
+    await this.trim.close();
     for (const c of this.idle.splice(0)) c.closeSync();
   }
 }
@@ -103,11 +176,31 @@ class DuckdbDriver implements SqlDriver {
   }
 
   async bulkLoader(table: string, columns: readonly BulkColumn[]): Promise<BulkLoader> {
-    return textBulkLoader(() => this.instance.connect(), table, columns);
+    // A load is work in progress from its first row to its close: no trim in between.
+    await this.pool.trim.enter();
+    let loader: BulkLoader;
+    try {
+      loader = await textBulkLoader(() => this.instance.connect(), table, columns);
+    } catch (err) {
+      this.pool.trim.leave();
+      throw err;
+    }
+    let open = true;
+    return {
+      append: (row) => loader.append(row),
+      close: async () => {
+        try {
+          await loader.close();
+        } finally {
+          if (open) this.pool.trim.leave();
+          open = false;
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {
-    this.pool.closeAll();
+    await this.pool.closeAll();
     this.instance.closeSync();
   }
 }
