@@ -164,6 +164,27 @@ describe('duckdb source', () => {
     assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened');
   });
 
+  test('the file and its memory are let go once the last connection closes, and reopened on next use', async () => {
+    const file = await createFile('released.duckdb', `CREATE TABLE people AS ${PEOPLE_ROWS('1', '101')}`);
+    const source = create({ path: 'released.duckdb', readOnly: false });
+    const session = await source.warehouse!.begin();
+    await session.exec('CREATE TABLE ebb_seen AS SELECT count(*) AS n FROM people');
+    assert.match(otherProcessOpens(file, 'READ_ONLY'), /lock/i, 'held while a session is open');
+    await session.commit();
+    // Nothing open: DuckDB's buffer pool (up to memoryLimit after a large diff) is not held on.
+    assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened');
+    assert.deepEqual(await readRows(source, 'SELECT n FROM ebb_seen'), [{ n: 100 }]);
+    assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened', 'a read lets go too');
+  });
+
+  test('an in-memory database stays open between uses: what a session wrote is still there', async () => {
+    const source = create({ path: ':memory:' });
+    const session = await source.warehouse!.begin();
+    await session.exec('CREATE TABLE kept AS SELECT 42 AS x');
+    await session.commit();
+    assert.deepEqual(await readRows(source, 'SELECT x FROM kept'), [{ x: 42 }]);
+  });
+
   test('a file locked by a writing process is a transient error', async () => {
     const file = await createFile('busy.duckdb', 'CREATE TABLE t AS SELECT 1 AS x');
     const code = `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(file)}).then((i) => { globalThis.held = i; console.log('ready'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); });`;
