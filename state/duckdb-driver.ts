@@ -24,21 +24,28 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
 
 /** Cached table blocks worth dropping when the store goes idle. */
 const TRIM_ABOVE_BYTES = 32 * 2 ** 20;
+/** Above this much other data (a large stage in memory), no trim: it could push that data to temp files. */
+const TRIM_UNLESS_OTHER_BYTES = 64 * 2 ** 20;
 /** Room left above the memory in use when trimming, so the limit never sits below it. */
 const TRIM_HEADROOM_BYTES = 16 * 2 ** 20;
+/** How long the store must stay idle first: statements that follow each other never pay a trim. */
+const TRIM_AFTER_IDLE_MS = 50;
 
 /**
- * Drops DuckDB's cache of table blocks whenever the store goes idle (no statement, transaction
- * or bulk load running). DuckDB keeps every block a query read, up to `memory_limit`, for as
- * long as the database is open: after a diff or a commit against a 10M-row snapshot table that
- * is the whole limit, held while the worker does something else (the warehouse's diff, the
- * destination writes). Lowering the limit to what is in use besides that cache, then raising
- * it back, makes DuckDB evict those blocks first (dropping them costs no write; in-memory
- * data such as the stage stays); the next statement reads what it needs from the file again.
- * Statements wait for a trim in progress (10 ms), so none runs under the lowered limit.
+ * Drops DuckDB's cache of table blocks once the store has been idle for a moment (no statement,
+ * transaction or bulk load running). DuckDB keeps every block a query read, up to
+ * `memory_limit`, for as long as the database is open: after a diff or a commit against a
+ * 10M-row snapshot table that is the whole limit, held while the worker does something else
+ * (the warehouse's diff or commit, the destination writes). Lowering the limit to what is in use
+ * besides that cache, then raising it back, makes DuckDB evict those blocks (dropping them costs
+ * no write); the next statement reads what it needs from the file again. Skipped while much
+ * other data is held (a large stage in the in-memory scratch database), which a lowered limit
+ * could push to temp files. Statements wait for a trim in progress (about 10 ms), so none runs
+ * under the lowered limit.
  */
 class CacheTrim {
   private active = 0;
+  private timer?: NodeJS.Timeout;
   private trimming?: Promise<void>;
   private control?: DuckDBConnection;
 
@@ -49,16 +56,24 @@ class CacheTrim {
 
   /** Marks work as started; waits for a trim in progress. */
   async enter(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.trimming) await this.trimming;
     this.active++;
   }
 
-  /** Marks work as done; the last one out trims. */
+  /** Marks work as done; once the store stays idle, trims. */
   leave(): void {
     if (--this.active > 0) return;
-    this.trimming = this.trim()
-      .catch(() => undefined) // a trim that fails leaves the cache as DuckDB kept it
-      .finally(() => (this.trimming = undefined));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.active > 0 || this.trimming) return;
+      this.trimming = this.trim()
+        .catch(() => undefined) // a trim that fails leaves the cache as DuckDB kept it
+        .finally(() => (this.trimming = undefined));
+    }, TRIM_AFTER_IDLE_MS);
+    this.timer.unref();
   }
 
   private async trim(): Promise<void> {
@@ -67,7 +82,7 @@ class CacheTrim {
     const [m] = (await c.runAndReadAll(
       `SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0) AS cached, coalesce(sum(memory_usage_bytes) FILTER (WHERE tag <> 'BASE_TABLE'), 0) AS other FROM duckdb_memory()`,
     )).getRowObjectsJS() as { cached: bigint; other: bigint }[];
-    if (Number(m.cached) < TRIM_ABOVE_BYTES) return;
+    if (Number(m.cached) < TRIM_ABOVE_BYTES || Number(m.other) > TRIM_UNLESS_OTHER_BYTES) return;
     try {
       await c.run(`SET memory_limit = '${Math.ceil((Number(m.other) + TRIM_HEADROOM_BYTES) / 2 ** 20)}MB'`);
     } finally {
@@ -75,8 +90,10 @@ class CacheTrim {
     }
   }
 
-  /** Waits for a trim in progress and closes the control connection. */
+  /** Waits until no trim is pending or running, then closes the control connection. */
   async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.trimming) await this.trimming;
     this.control?.closeSync();
     this.control = undefined;
