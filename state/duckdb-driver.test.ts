@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -7,6 +7,9 @@ import { openDuckdbDriver } from './duckdb-driver';
 import type { SqlDriver } from './sql-driver';
 
 const MB = 2 ** 20;
+
+/** This process's resident memory, in bytes. */
+const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
 
 /** DuckDB's own account of its memory, by tag, in bytes. */
 async function memory(db: SqlDriver): Promise<{ cached: number; inMemory: number; spilled: number; limit: string }> {
@@ -48,6 +51,20 @@ describe('DuckDB state driver', () => {
     } finally {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('what a long statement freed goes back to the OS when it ends, not on the allocator\'s timer', async () => {
+    const db = await openDuckdbDriver(':memory:', { memoryLimit: '1GB' });
+    try {
+      const before = rss();
+      // A 3M-group aggregate: a few hundred MB of hash table, all freed when it ends.
+      const [{ n }] = await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT i % 3000000 AS k, count(*) FROM range(6000000) t(i) GROUP BY k)`);
+      assert.equal(Number(n), 3_000_000);
+      const grown = rss() - before;
+      assert.ok(grown < 80 * MB, `resident memory grew by ${Math.round(grown / MB)} MB`);
+    } finally {
+      await db.close();
     }
   });
 

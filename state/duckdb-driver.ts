@@ -30,6 +30,8 @@ const TRIM_UNLESS_OTHER_BYTES = 64 * 2 ** 20;
 const TRIM_HEADROOM_BYTES = 16 * 2 ** 20;
 /** How long the store must stay idle first: statements that follow each other never pay a trim. */
 const TRIM_AFTER_IDLE_MS = 50;
+/** Statements (or transactions) at least this long are followed by {@link CacheTrim.returnFreed}. */
+const RETURN_FREED_AFTER_MS = 100;
 
 /**
  * Drops DuckDB's cache of table blocks once the store has been idle for a moment (no statement,
@@ -88,6 +90,18 @@ class CacheTrim {
     } finally {
       await c.run(`SET memory_limit = '${this.memoryLimit.replaceAll("'", '')}'`);
     }
+  }
+
+  /**
+   * Re-applies the memory limit, unchanged: DuckDB then has its allocator (jemalloc, bundled
+   * and shared by every DuckDB database in the process) hand the pages it holds freed back to
+   * the OS at once. Otherwise they stay resident until a decay timer and later allocations
+   * purge them: the hash tables of a large diff were still resident while the next phase ran,
+   * and added up with it. A few milliseconds, paid after statements that ran long enough to
+   * have freed that much.
+   */
+  async returnFreed(c: DuckDBConnection): Promise<void> {
+    await c.run(`SET memory_limit = '${this.memoryLimit.replaceAll("'", '')}'`).catch(() => undefined);
   }
 
   /** Waits until no trim is pending or running, then closes the control connection. */
@@ -153,9 +167,11 @@ class DuckdbDriver implements SqlDriver {
     }
     if (this.pinned) return fn(this.pinned);
     const c = await this.pool.take();
+    const t0 = performance.now();
     try {
       return await fn(c);
     } finally {
+      if (performance.now() - t0 >= RETURN_FREED_AFTER_MS) await this.pool.trim.returnFreed(c);
       this.pool.give(c);
     }
   }
@@ -177,6 +193,7 @@ class DuckdbDriver implements SqlDriver {
   async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     if (this.pinned) return fn(this);
     const c = await this.pool.take();
+    const t0 = performance.now();
     try {
       await c.run('BEGIN TRANSACTION');
       try {
@@ -188,6 +205,7 @@ class DuckdbDriver implements SqlDriver {
         throw err;
       }
     } finally {
+      if (performance.now() - t0 >= RETURN_FREED_AFTER_MS) await this.pool.trim.returnFreed(c);
       this.pool.give(c);
     }
   }

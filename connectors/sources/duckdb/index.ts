@@ -34,6 +34,7 @@ class DuckdbSource implements Source {
     this.label = `duckdb source ${this.file}`;
     this.warehouse = duckdbWarehouse({
       readOnly: config.readOnly && this.file !== MEMORY_PATH,
+      memoryLimit: config.memoryLimit.trim(),
       connect: () => this.connect('warehouse'),
       disconnect: (c) => this.disconnect(c),
       fail: (err) => this.fail(err, 'in-warehouse change detection'),
