@@ -75,7 +75,10 @@ export function duckdbWarehouse(deps: DuckdbWarehouseDeps): WarehouseSql {
           deps.disconnect(c);
         }
       };
-      await guard(() => c.run('BEGIN TRANSACTION'));
+      await guard(() => c.run('BEGIN TRANSACTION')).catch((err: unknown) => {
+        deps.disconnect(c);
+        throw err;
+      });
       return {
         exec: (sql) =>
           guard(async () => {
