@@ -164,7 +164,7 @@ describe('duckdb source', () => {
     assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened');
   });
 
-  test('the file and its memory are let go once the last connection closes, and reopened on next use', async () => {
+  test('the file and its memory are let go when the last in-warehouse session ends, and reopened on next use', async () => {
     const file = await createFile('released.duckdb', `CREATE TABLE people AS ${PEOPLE_ROWS('1', '101')}`);
     const source = create({ path: 'released.duckdb', readOnly: false });
     const session = await source.warehouse!.begin();
@@ -174,7 +174,6 @@ describe('duckdb source', () => {
     // Nothing open: DuckDB's buffer pool (up to memoryLimit after a large diff) is not held on.
     assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened');
     assert.deepEqual(await readRows(source, 'SELECT n FROM ebb_seen'), [{ n: 100 }]);
-    assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened', 'a read lets go too');
   });
 
   test('in-warehouse SQL: what a long statement freed goes back to the OS when it ends', async () => {

@@ -36,7 +36,7 @@ class DuckdbSource implements Source {
       readOnly: config.readOnly && this.file !== MEMORY_PATH,
       memoryLimit: config.memoryLimit.trim(),
       connect: () => this.connect('warehouse'),
-      disconnect: (c) => this.disconnect(c),
+      disconnect: (c) => this.disconnect(c, true),
       fail: (err) => this.fail(err, 'in-warehouse change detection'),
     });
   }
@@ -60,16 +60,18 @@ class DuckdbSource implements Source {
   }
 
   /**
-   * Closes a connection; the last one open also closes this handle on the database. DuckDB
-   * keeps the blocks a query read or wrote in its buffer pool, up to `memoryLimit`, for as long
-   * as the database is open: after a 10M-row in-warehouse diff that is the whole limit, held
-   * through the state store's diff and the destination writes that follow unless released
-   * here. Reopening costs a few milliseconds. An in-memory database stays open (closing it
-   * would lose it), as does an engine another handle in this process still holds.
+   * Closes a connection. With `release` (the end of an in-warehouse session), the last one open
+   * also closes this handle on the database: DuckDB keeps the blocks a query read or wrote in
+   * its buffer pool, up to `memoryLimit`, for as long as the database is open, and after a
+   * 10M-row in-warehouse diff that is the whole limit, held through the state store's diff and
+   * the destination writes that follow. Reopening costs a few milliseconds. Reads keep the
+   * database open, as before: a model read in many slices would otherwise reopen it for each.
+   * An in-memory database stays open (closing it would lose it), as does an engine another
+   * handle in this process still holds.
    */
-  private disconnect(connection: DuckDBConnection): void {
+  private disconnect(connection: DuckDBConnection, release = false): void {
     connection.closeSync();
-    if (--this.connections > 0 || this.file === MEMORY_PATH) return;
+    if (--this.connections > 0 || !release || this.file === MEMORY_PATH) return;
     const instance = this.instance;
     this.instance = undefined;
     if (instance) void instance.then((i) => i.closeSync(), () => undefined);
