@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -162,6 +162,41 @@ describe('duckdb source', () => {
     assert.equal(otherProcessOpens(file, 'READ_ONLY'), 'opened', 'other readers are welcome');
     await source.close();
     assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened');
+  });
+
+  test('the file and its memory are let go when the last in-warehouse session ends, and reopened on next use', async () => {
+    const file = await createFile('released.duckdb', `CREATE TABLE people AS ${PEOPLE_ROWS('1', '101')}`);
+    const source = create({ path: 'released.duckdb', readOnly: false });
+    const session = await source.warehouse!.begin();
+    await session.exec('CREATE TABLE ebb_seen AS SELECT count(*) AS n FROM people');
+    assert.match(otherProcessOpens(file, 'READ_ONLY'), /lock/i, 'held while a session is open');
+    await session.commit();
+    // Nothing open: DuckDB's buffer pool (up to memoryLimit after a large diff) is not held on.
+    assert.equal(otherProcessOpens(file, 'READ_WRITE'), 'opened');
+    assert.deepEqual(await readRows(source, 'SELECT n FROM ebb_seen'), [{ n: 100 }]);
+  });
+
+  test('in-warehouse SQL: what a long statement freed goes back to the OS when it ends', async () => {
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+    const source = create({ path: ':memory:', memoryLimit: '1GB' });
+    const session = await source.warehouse!.begin();
+    try {
+      const before = rss();
+      // A 3M-group aggregate: a few hundred MB of hash table, freed when the statement ends.
+      await session.exec(`CREATE TABLE groups AS SELECT count(*) AS n FROM (SELECT i % 3000000 AS k, count(*) FROM range(6000000) t(i) GROUP BY k)`);
+      const grown = rss() - before;
+      assert.ok(grown < 80 * 2 ** 20, `resident memory grew by ${Math.round(grown / 2 ** 20)} MB`);
+    } finally {
+      await session.rollback();
+    }
+  });
+
+  test('an in-memory database stays open between uses: what a session wrote is still there', async () => {
+    const source = create({ path: ':memory:' });
+    const session = await source.warehouse!.begin();
+    await session.exec('CREATE TABLE kept AS SELECT 42 AS x');
+    await session.commit();
+    assert.deepEqual(await readRows(source, 'SELECT x FROM kept'), [{ x: 42 }]);
   });
 
   test('a file locked by a writing process is a transient error', async () => {

@@ -25,6 +25,8 @@ class DuckdbSource implements Source {
   private readonly label: string;
   private instance?: Promise<DuckDBInstance>;
   private closed = false;
+  /** Connections open (or opening) on this handle. */
+  private connections = 0;
   readonly warehouse: WarehouseSql;
 
   constructor(private readonly config: DuckdbSourceConfig, ctx: ConnectorContext) {
@@ -32,7 +34,9 @@ class DuckdbSource implements Source {
     this.label = `duckdb source ${this.file}`;
     this.warehouse = duckdbWarehouse({
       readOnly: config.readOnly && this.file !== MEMORY_PATH,
+      memoryLimit: config.memoryLimit.trim(),
       connect: () => this.connect('warehouse'),
+      disconnect: (c) => this.disconnect(c, true),
       fail: (err) => this.fail(err, 'in-warehouse change detection'),
     });
   }
@@ -41,16 +45,36 @@ class DuckdbSource implements Source {
     return mapDuckdbError(err, { source: this.label, object });
   }
 
-  /** A fresh connection; the database is opened once, on first use. */
+  /** A fresh connection; the database is opened on first use, and again after a release. */
   private async connect(object: string): Promise<DuckDBConnection> {
     if (this.closed) throw fatalError(`${this.label}: used after close()`, { path: object });
+    this.connections++;
     try {
       this.instance ??= openDuckdb(this.file, duckdbInstanceOptions(this.config, this.file));
       return await (await this.instance).connect();
     } catch (err) {
+      this.connections--;
       this.instance = undefined; // a lock held by another process may clear: retry opens again
       throw this.fail(err, 'database file');
     }
+  }
+
+  /**
+   * Closes a connection. With `release` (the end of an in-warehouse session), the last one open
+   * also closes this handle on the database: DuckDB keeps the blocks a query read or wrote in
+   * its buffer pool, up to `memoryLimit`, for as long as the database is open, and after a
+   * 10M-row in-warehouse diff that is the whole limit, held through the state store's diff and
+   * the destination writes that follow. Reopening costs a few milliseconds. Reads keep the
+   * database open, as before: a model read in many slices would otherwise reopen it for each.
+   * An in-memory database stays open (closing it would lose it), as does an engine another
+   * handle in this process still holds.
+   */
+  private disconnect(connection: DuckDBConnection, release = false): void {
+    connection.closeSync();
+    if (--this.connections > 0 || !release || this.file === MEMORY_PATH) return;
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance) void instance.then((i) => i.closeSync(), () => undefined);
   }
 
   private async withConnection<T>(model: Model, use: (c: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -61,7 +85,7 @@ class DuckdbSource implements Source {
     } catch (err) {
       throw this.fail(err, object);
     } finally {
-      connection.closeSync();
+      this.disconnect(connection);
     }
   }
 
@@ -82,7 +106,7 @@ class DuckdbSource implements Source {
       throw this.fail(err, object);
     } finally {
       // Also runs when the consumer stops early: closing the connection ends the query.
-      connection.closeSync();
+      this.disconnect(connection);
     }
   }
 
