@@ -40,7 +40,7 @@ describe('DuckDB state driver', () => {
       });
       assert.ok(held.cached > 40 * MB, `a 3M-row scan caches its blocks (${Math.round(held.cached / MB)} MB)`);
       // Once the store has been idle a moment, the trim runs (statements wait for it to end).
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1_300));
       const after = await memory(db);
       assert.ok(after.cached < 32 * MB, `cache dropped to ${Math.round(after.cached / MB)} MB`);
       assert.ok(after.inMemory >= held.inMemory && after.inMemory > 0, 'the in-memory table is still in memory');
@@ -58,9 +58,10 @@ describe('DuckDB state driver', () => {
     const db = await openDuckdbDriver(':memory:', { memoryLimit: '1GB' });
     try {
       const before = rss();
-      // A 3M-group aggregate: a few hundred MB of hash table, all freed when it ends.
-      const [{ n }] = await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT i % 3000000 AS k, count(*) FROM range(6000000) t(i) GROUP BY k)`);
-      assert.equal(Number(n), 3_000_000);
+      // A 6M-group aggregate: several hundred MB of hash table, all freed when it ends, and long
+      // enough (well over RETURN_FREED_AFTER_MS) to be followed by the return.
+      const [{ n }] = await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT i % 6000000 AS k, count(*) FROM range(12000000) t(i) GROUP BY k)`);
+      assert.equal(Number(n), 6_000_000);
       const grown = rss() - before;
       assert.ok(grown < 80 * MB, `resident memory grew by ${Math.round(grown / MB)} MB`);
     } finally {
