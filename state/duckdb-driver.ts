@@ -5,7 +5,7 @@ import { textBulkLoader } from './duckdb-bulk';
 import type { BulkColumn, BulkLoader, SqlDriver } from './sql-driver';
 
 /** The embedded state store's DuckDB `memory_limit` unless `EBB_STATE_MEMORY_LIMIT` says otherwise. */
-export const DEFAULT_STATE_MEMORY_LIMIT = '128MB';
+export const DEFAULT_STATE_MEMORY_LIMIT = '96MB';
 
 /**
  * The embedded state store engine. One DuckDB file per worker; diffs are joins inside DuckDB,
@@ -15,9 +15,10 @@ export async function openDuckdbDriver(file: string, options: { memoryLimit?: st
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // Insertion order is kept (DuckDB's default): changes are written in seq order, so the zone
   // maps of a chunk's row group let each chunk read skip the rest of the table.
-  // 128MB: the stage of a large model spills to DuckDB's temp files past it. A 10M-row model's
-  // first plan and its rerun both run in 96MB too (since change sets are no longer sorted by
-  // key), but their diffs spill more: 128MB is the measured middle.
+  // 96MB: the stage of a large model spills to DuckDB's temp files past it. A 10M-row model's
+  // first plan and its rerun run in it (since change sets are no longer sorted by key), their
+  // diffs spilling more than at 128MB (first plan 101 s instead of 82 s); 96MB keeps a 1M-row
+  // sync's worker under 512 MB, where 128MB crossed it in four runs of six.
   const memoryLimit = options.memoryLimit ?? process.env.EBB_STATE_MEMORY_LIMIT ?? DEFAULT_STATE_MEMORY_LIMIT;
   const instance = await DuckDBInstance.create(file, { memory_limit: memoryLimit });
   return new DuckdbDriver(instance, undefined, new ConnectionPool(instance, new CacheTrim(instance, memoryLimit)));
